@@ -1,0 +1,478 @@
+/**
+ * The one place that reads and validates stack config. Everything is checked before any resource is
+ * created and every problem is reported at once, each with its key path, so an operator fixes a stack
+ * file in one pass instead of one `pulumi up` per typo.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { KubernetesVersion, parseVersion, windowProblem } from "./components/versions";
+
+export const PROJECT = "lsst-k8s";
+
+/** The secret config key that holds the SSH private key (set with `pulumi config set --secret`). */
+export const SSH_KEY = "sshPrivateKey";
+
+export type NodeRole = "control-plane" | "worker";
+
+export interface NodeConfig {
+    /** Kubernetes node name (DNS-1123 subdomain), also the Pulumi name of the node's resources. */
+    readonly name: string;
+    readonly role: NodeRole;
+    /** IPv4 address the program reaches the node at and the node advertises. */
+    readonly address: string;
+    /** The node's SSH host key ("ssh-ed25519 AAAA..."); when absent the key is not verified. */
+    readonly hostKey?: string;
+}
+
+export interface BastionConfig {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly hostKey?: string;
+}
+
+export interface SshConfig {
+    readonly user: string;
+    readonly port: number;
+    readonly bastion?: BastionConfig;
+    /** Dial attempts before giving up on a host (hosts may still be booting). */
+    readonly dialErrorLimit: number;
+    /** Seconds per dial attempt. */
+    readonly perDialTimeout: number;
+}
+
+export interface Endpoint {
+    readonly host: string;
+    readonly port: number;
+    /** "host:port" as written in config. */
+    readonly text: string;
+}
+
+export interface ClusterConfig {
+    readonly name: string;
+    readonly kubernetesVersion: KubernetesVersion;
+    readonly controlPlaneEndpoint: Endpoint;
+    readonly networks: { readonly nodes: string; readonly pods: string; readonly services: string };
+    readonly ssh: SshConfig;
+    readonly nodes: readonly NodeConfig[];
+}
+
+/** What the program runs with: the validated cluster plus its secrets, still wrapped as secrets. */
+export interface StackConfig {
+    readonly cluster: ClusterConfig;
+    readonly sshPrivateKey: pulumi.Output<string>;
+}
+
+/** Raised with every problem found; the engine prints it without a stack trace. */
+export class ConfigError extends pulumi.RunError {
+    constructor(readonly problems: readonly string[]) {
+        super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+            problems.map((p) => `  - ${p}`).join("\n"));
+    }
+}
+
+const KNOWN_KEYS = ["cluster", SSH_KEY];
+
+/**
+ * Validates the raw config of one stack: keys as the engine passes them ("lsst-k8s:cluster") with string
+ * values (objects JSON-encoded). Returns the frozen config or every problem found.
+ */
+export function validateConfig(raw: Readonly<Record<string, string>>): { config?: ClusterConfig; problems: string[] } {
+    const c = new Checker();
+    const ours = new Map<string, string>();
+    for (const [fullKey, value] of Object.entries(raw)) {
+        const [ns, key] = splitKey(fullKey);
+        if (ns !== PROJECT) {
+            continue;
+        }
+        if (!KNOWN_KEYS.includes(key)) {
+            c.problem(key, `unknown config key${suggestion(key, KNOWN_KEYS)}`);
+            continue;
+        }
+        ours.set(key, value);
+    }
+
+    const key = ours.get(SSH_KEY);
+    if (key === undefined) {
+        c.problem(SSH_KEY, `required: set it with \`pulumi config set --secret ${SSH_KEY} < ~/.ssh/id_ed25519\``);
+    } else if (!/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(key.trim())) {
+        // Never echo the value: it is a secret even when it is malformed.
+        c.problem(SSH_KEY, "is not a PEM or OpenSSH private key (expected \"-----BEGIN ... PRIVATE KEY-----\")");
+    }
+
+    const clusterText = ours.get("cluster");
+    let cluster: unknown;
+    if (clusterText === undefined) {
+        c.problem("cluster", "required");
+    } else {
+        try {
+            cluster = JSON.parse(clusterText);
+        } catch {
+            c.problem("cluster", "is not an object");
+        }
+    }
+    const config = cluster === undefined ? undefined : readCluster(c, "cluster", cluster);
+    return c.problems.length === 0 && config ? { config: deepFreeze(config), problems: [] } : { problems: c.problems };
+}
+
+/** Reads the running stack's config; throws ConfigError listing every problem. */
+export function readConfig(): StackConfig {
+    const { config, problems } = validateConfig(pulumi.runtime.allConfig());
+    if (!config) {
+        throw new ConfigError(problems);
+    }
+    return {
+        cluster: config,
+        sshPrivateKey: new pulumi.Config(PROJECT).requireSecret(SSH_KEY),
+    };
+}
+
+function readCluster(c: Checker, path: string, value: unknown): ClusterConfig | undefined {
+    const o = c.object(path, value, ["name", "kubernetesVersion", "controlPlaneEndpoint", "networks", "ssh", "nodes"]);
+    if (!o) {
+        return undefined;
+    }
+    const name = c.string(`${path}.name`, o.name, { pattern: DNS_LABEL, describe: "is not a DNS-1123 label" });
+    const kubernetesVersion = readVersion(c, `${path}.kubernetesVersion`, o.kubernetesVersion);
+    const controlPlaneEndpoint = readEndpoint(c, `${path}.controlPlaneEndpoint`, o.controlPlaneEndpoint);
+    const networks = readNetworks(c, `${path}.networks`, o.networks);
+    const ssh = readSsh(c, `${path}.ssh`, o.ssh);
+    const nodes = readNodes(c, `${path}.nodes`, o.nodes, networks?.nodes);
+    if (name === undefined || !kubernetesVersion || !controlPlaneEndpoint || !networks || !ssh || !nodes) {
+        return undefined;
+    }
+    return { name, kubernetesVersion, controlPlaneEndpoint, networks, ssh, nodes };
+}
+
+function readVersion(c: Checker, path: string, value: unknown): KubernetesVersion | undefined {
+    const text = c.string(path, value);
+    if (text === undefined) {
+        return undefined;
+    }
+    const v = parseVersion(text);
+    if (!v) {
+        c.problem(path, `${JSON.stringify(text)} is not an exact version X.Y.Z (kubeadm must not pick a newer patch)`);
+        return undefined;
+    }
+    const outside = windowProblem(v);
+    if (outside) {
+        c.problem(path, outside);
+        return undefined;
+    }
+    return v;
+}
+
+function readEndpoint(c: Checker, path: string, value: unknown): Endpoint | undefined {
+    const text = c.string(path, value);
+    if (text === undefined) {
+        return undefined;
+    }
+    const m = /^([^:]+):(\d+)$/.exec(text);
+    if (!m || !(isIPv4(m[1]) || DNS_SUBDOMAIN.test(m[1])) || !isPort(Number(m[2]))) {
+        c.problem(path, `${JSON.stringify(text)} is not host:port (a DNS name or IPv4 address, a port 1-65535)`);
+        return undefined;
+    }
+    return { host: m[1], port: Number(m[2]), text };
+}
+
+function readNetworks(c: Checker, path: string, value: unknown): ClusterConfig["networks"] | undefined {
+    const o = c.object(path, value, ["nodes", "pods", "services"]);
+    if (!o) {
+        return undefined;
+    }
+    const cidrs: Record<string, Cidr | undefined> = {};
+    for (const key of ["nodes", "pods", "services"] as const) {
+        cidrs[key] = readCidr(c, `${path}.${key}`, o[key]);
+    }
+    const keys = Object.keys(cidrs);
+    for (let i = 0; i < keys.length; i++) {
+        for (let j = i + 1; j < keys.length; j++) {
+            const [a, b] = [cidrs[keys[i]], cidrs[keys[j]]];
+            if (a && b && overlaps(a, b)) {
+                c.problem(`${path}.${keys[j]}`, `${b.text} overlaps ${path}.${keys[i]} (${a.text})`);
+            }
+        }
+    }
+    const { nodes, pods, services } = cidrs;
+    return nodes && pods && services && c.problems.every((p) => !p.startsWith(path))
+        ? { nodes: nodes.text, pods: pods.text, services: services.text }
+        : undefined;
+}
+
+function readSsh(c: Checker, path: string, value: unknown): SshConfig | undefined {
+    const o = c.object(path, value, ["user", "port", "bastion", "dialErrorLimit", "perDialTimeout"]);
+    if (!o) {
+        return undefined;
+    }
+    const user = c.string(`${path}.user`, o.user, { pattern: USER_NAME, describe: "is not a user name" });
+    const port = c.port(`${path}.port`, o.port, 22);
+    const dialErrorLimit = c.integer(`${path}.dialErrorLimit`, o.dialErrorLimit, { min: 1, max: 1000, default: 30 });
+    const perDialTimeout = c.integer(`${path}.perDialTimeout`, o.perDialTimeout, { min: 1, max: 600, default: 15 });
+    let bastion: BastionConfig | undefined;
+    if (o.bastion !== undefined) {
+        const b = c.object(`${path}.bastion`, o.bastion, ["host", "port", "user", "hostKey"]);
+        if (b) {
+            const host = c.string(`${path}.bastion.host`, b.host, {
+                check: (h) => isIPv4(h) || DNS_SUBDOMAIN.test(h),
+                describe: "is not a DNS name or IPv4 address",
+            });
+            const bport = c.port(`${path}.bastion.port`, b.port, 22);
+            const buser = b.user === undefined ? user
+                : c.string(`${path}.bastion.user`, b.user, { pattern: USER_NAME, describe: "is not a user name" });
+            const hostKey = readHostKey(c, `${path}.bastion.hostKey`, b.hostKey);
+            if (host !== undefined && bport !== undefined && buser !== undefined) {
+                bastion = { host, port: bport, user: buser, ...(hostKey ? { hostKey } : {}) };
+            }
+        }
+    }
+    if (user === undefined || port === undefined || dialErrorLimit === undefined || perDialTimeout === undefined) {
+        return undefined;
+    }
+    if (o.bastion !== undefined && !bastion) {
+        return undefined;
+    }
+    return { user, port, dialErrorLimit, perDialTimeout, ...(bastion ? { bastion } : {}) };
+}
+
+function readNodes(c: Checker, path: string, value: unknown, nodeNetwork: string | undefined): NodeConfig[] | undefined {
+    if (!Array.isArray(value)) {
+        c.problem(path, value === undefined ? "required" : "is not a list");
+        return undefined;
+    }
+    const before = c.problems.length;
+    const nodes: NodeConfig[] = [];
+    const names = new Map<string, number>();
+    const addresses = new Map<string, number>();
+    const network = nodeNetwork ? parseCidr(nodeNetwork) : undefined;
+    value.forEach((item, i) => {
+        const p = `${path}[${i}]`;
+        const o = c.object(p, item, ["name", "role", "address", "hostKey"]);
+        if (!o) {
+            return;
+        }
+        const name = c.string(`${p}.name`, o.name, { check: isDnsSubdomain, describe: "is not a DNS-1123 subdomain" });
+        const role = c.string(`${p}.role`, o.role, {
+            check: (r) => r === "control-plane" || r === "worker",
+            describe: "must be \"control-plane\" or \"worker\"",
+        }) as NodeRole | undefined;
+        const address = c.string(`${p}.address`, o.address, { check: isIPv4, describe: "is not an IPv4 address" });
+        const hostKey = readHostKey(c, `${p}.hostKey`, o.hostKey);
+        if (name !== undefined) {
+            const first = names.get(name);
+            if (first !== undefined) {
+                c.problem(`${p}.name`, `${JSON.stringify(name)} is already used by ${path}[${first}]`);
+            } else {
+                names.set(name, i);
+            }
+        }
+        if (address !== undefined) {
+            const first = addresses.get(address);
+            if (first !== undefined) {
+                c.problem(`${p}.address`, `${address} is already used by ${path}[${first}]`);
+            } else {
+                addresses.set(address, i);
+            }
+            if (network && !contains(network, address)) {
+                c.problem(`${p}.address`, `${address} is outside the node network ${network.text}`);
+            }
+        }
+        if (name !== undefined && role && address !== undefined) {
+            nodes.push({ name, role, address, ...(hostKey ? { hostKey } : {}) });
+        }
+    });
+    const controlPlanes = value.filter((n) => isRecord(n) && n.role === "control-plane").length;
+    if (controlPlanes === 0) {
+        c.problem(path, "needs at least one node with role \"control-plane\"");
+    } else if (controlPlanes > 1 && controlPlanes % 2 === 0) {
+        c.problem(path, `has ${controlPlanes} control-plane nodes; etcd needs an odd number to keep quorum`);
+    }
+    return c.problems.length === before ? nodes : undefined;
+}
+
+const HOST_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"];
+
+/** A host key as in known_hosts ("type base64 [comment]"), whose blob must name the same type. */
+function readHostKey(c: Checker, path: string, value: unknown): string | undefined {
+    if (value === undefined) {
+        return undefined;
+    }
+    const describe = `is not an SSH public host key ("${HOST_KEY_TYPES[0]} AAAA...")`;
+    return c.string(path, value, {
+        describe,
+        check: (text) => {
+            const [type, blob] = text.trim().split(/\s+/);
+            if (!HOST_KEY_TYPES.includes(type) || !blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) {
+                return false;
+            }
+            const bytes = Buffer.from(blob, "base64");
+            const len = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
+            return len > 0 && bytes.subarray(4, 4 + len).toString("latin1") === type;
+        },
+    });
+}
+
+// ---- small, strict value checks -------------------------------------------------------------------
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+function isDnsSubdomain(s: string): boolean {
+    return DNS_SUBDOMAIN.test(s);
+}
+
+function isIPv4(s: string): boolean {
+    const parts = s.split(".");
+    return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
+}
+
+function isPort(n: number): boolean {
+    return Number.isInteger(n) && n >= 1 && n <= 65535;
+}
+
+interface Cidr {
+    readonly text: string;
+    readonly base: number;
+    readonly bits: number;
+}
+
+function ipToInt(ip: string): number {
+    return ip.split(".").reduce((acc, part) => acc * 256 + Number(part), 0);
+}
+
+function parseCidr(text: string): Cidr | undefined {
+    const m = /^([^/]+)\/(\d{1,2})$/.exec(text);
+    if (!m || !isIPv4(m[1]) || Number(m[2]) > 32) {
+        return undefined;
+    }
+    return { text, base: ipToInt(m[1]), bits: Number(m[2]) };
+}
+
+function blockSize(c: Cidr): number {
+    return 2 ** (32 - c.bits);
+}
+
+function readCidr(c: Checker, path: string, value: unknown): Cidr | undefined {
+    const text = c.string(path, value);
+    if (text === undefined) {
+        return undefined;
+    }
+    const cidr = parseCidr(text);
+    if (!cidr) {
+        c.problem(path, `${JSON.stringify(text)} is not an IPv4 CIDR (a.b.c.d/n)`);
+        return undefined;
+    }
+    if (cidr.base % blockSize(cidr) !== 0) {
+        c.problem(path, `${text} has host bits set`);
+        return undefined;
+    }
+    return cidr;
+}
+
+function overlaps(a: Cidr, b: Cidr): boolean {
+    return a.base < b.base + blockSize(b) && b.base < a.base + blockSize(a);
+}
+
+function contains(net: Cidr, ip: string): boolean {
+    const n = ipToInt(ip);
+    return n >= net.base && n < net.base + blockSize(net);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function splitKey(fullKey: string): [string, string] {
+    const i = fullKey.indexOf(":");
+    return i < 0 ? [PROJECT, fullKey] : [fullKey.slice(0, i), fullKey.slice(i + 1)];
+}
+
+/** Edit distance, to turn "adress" into "did you mean address". */
+function distance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const cur = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = cur;
+        }
+    }
+    return row[b.length];
+}
+
+function suggestion(key: string, known: readonly string[]): string {
+    const best = known.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d)[0];
+    return best && best.d <= 3 ? ` (did you mean "${best.k}"?)` : ` (known keys: ${known.join(", ")})`;
+}
+
+function deepFreeze<T>(value: T): T {
+    if (typeof value === "object" && value !== null) {
+        Object.values(value).forEach(deepFreeze);
+        Object.freeze(value);
+    }
+    return value;
+}
+
+interface StringRule {
+    pattern?: RegExp;
+    check?: (s: string) => boolean;
+    describe?: string;
+}
+
+/** Collects problems as "path: message" lines while reading values of the expected shape. */
+class Checker {
+    readonly problems: string[] = [];
+
+    problem(path: string, message: string): void {
+        this.problems.push(`${path}: ${message}`);
+    }
+
+    object(path: string, value: unknown, known: readonly string[]): Record<string, unknown> | undefined {
+        if (value === undefined) {
+            this.problem(path, "required");
+            return undefined;
+        }
+        if (!isRecord(value)) {
+            this.problem(path, "is not an object");
+            return undefined;
+        }
+        for (const key of Object.keys(value)) {
+            if (!known.includes(key)) {
+                this.problem(`${path}.${key}`, `unknown key${suggestion(key, known)}`);
+            }
+        }
+        return value;
+    }
+
+    string(path: string, value: unknown, rule: StringRule = {}): string | undefined {
+        if (value === undefined || value === "") {
+            this.problem(path, "required");
+            return undefined;
+        }
+        if (typeof value !== "string") {
+            this.problem(path, `${JSON.stringify(value)} is not a string`);
+            return undefined;
+        }
+        if ((rule.pattern && !rule.pattern.test(value)) || (rule.check && !rule.check(value))) {
+            this.problem(path, `${JSON.stringify(value)} ${rule.describe ?? "is not valid"}`);
+            return undefined;
+        }
+        return value;
+    }
+
+    integer(path: string, value: unknown, r: { min: number; max: number; default: number }): number | undefined {
+        if (value === undefined) {
+            return r.default;
+        }
+        if (typeof value !== "number" || !Number.isInteger(value) || value < r.min || value > r.max) {
+            this.problem(path, `${JSON.stringify(value)} is not a whole number from ${r.min} to ${r.max}`);
+            return undefined;
+        }
+        return value;
+    }
+
+    port(path: string, value: unknown, fallback: number): number | undefined {
+        return this.integer(path, value, { min: 1, max: 65535, default: fallback });
+    }
+}
