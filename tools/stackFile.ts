@@ -1,0 +1,66 @@
+/**
+ * Reads a Pulumi.<stack>.yaml into the raw config map the engine would hand the program. Offline
+ * there is no secrets provider: every `secure:` value, and the SSH key when the file does not carry it
+ * (it normally does not: operators set it with `pulumi config set --secret`), becomes a placeholder
+ * that is still passed as a secret, so the program treats it exactly as it would treat the real one.
+ */
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import { PROJECT, SSH_KEY } from "../config";
+
+export const SSH_KEY_PLACEHOLDER =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nsynth-placeholder: the offline synth never connects to a host\n-----END OPENSSH PRIVATE KEY-----\n";
+
+export interface RawStackConfig {
+    readonly config: Record<string, string>;
+    readonly secretKeys: string[];
+    /** Secret keys the synth filled with a placeholder. */
+    readonly placeholders: string[];
+}
+
+/** An input file the synth cannot use; the message names the file. */
+export class InputError extends Error {}
+
+export function readStackFile(file: string): RawStackConfig {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    let doc: unknown;
+    try {
+        doc = yaml.load(text, { filename: file });
+    } catch (e) {
+        throw new InputError(`${file}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
+    const root = (doc ?? {}) as Record<string, unknown>;
+    const entries = root.config ?? {};
+    if (typeof root !== "object" || Array.isArray(root) || typeof entries !== "object" || Array.isArray(entries)) {
+        throw new InputError(`${file}: expected a mapping with a "config" mapping`);
+    }
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const placeholders: string[] = [];
+    for (const [rawKey, value] of Object.entries(entries as Record<string, unknown>)) {
+        const key = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
+        if (isSecure(value)) {
+            config[key] = key === `${PROJECT}:${SSH_KEY}` ? SSH_KEY_PLACEHOLDER : `<synth placeholder for ${key}>`;
+            secretKeys.push(key);
+            placeholders.push(key);
+        } else {
+            config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    const sshKey = `${PROJECT}:${SSH_KEY}`;
+    if (!(sshKey in config)) {
+        config[sshKey] = SSH_KEY_PLACEHOLDER;
+        secretKeys.push(sshKey);
+        placeholders.push(sshKey);
+    }
+    return { config, secretKeys, placeholders };
+}
+
+function isSecure(value: unknown): boolean {
+    return typeof value === "object" && value !== null && "secure" in value;
+}

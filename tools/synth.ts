@@ -1,0 +1,223 @@
+/**
+ * npm run synth -- <stack> [--config FILE] [--out DIR]
+ *
+ * Evaluates one stack offline and writes what a deploy would do (ARCHITECTURE.md "Contracts"):
+ *   DIR/<stack>/nodes/<node>/*.sh   every script each node runs, with the files and parameters it gets
+ *   DIR/<stack>/resources.json      every resource: type, name, parent, dependencies, secret inputs
+ * Exit 0: written. Exit 2: bad arguments, an unreadable stack file or invalid config: every problem
+ * listed and nothing written. Exit 3: the program itself failed.
+ * Secrets never reach the output: the SSH key is a placeholder, and every input the program marks
+ * secret is replaced by "<secret>".
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { validateConfig } from "../config";
+import { decodeBundle, isBundle } from "../components/bundle";
+import { evaluate, Evaluation, RecordedResource } from "./evaluate";
+import { InputError, readStackFile } from "./stackFile";
+
+const ROOT = path.resolve(__dirname, "..");
+const USAGE = "usage: npm run synth -- <stack> [--config FILE] [--out DIR]";
+
+interface Args {
+    stack: string;
+    configFile: string;
+    outDir: string;
+}
+
+function parseArgs(argv: string[]): Args {
+    let stack: string | undefined;
+    let configFile: string | undefined;
+    let outDir = path.join(ROOT, "out");
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--config" || arg === "--out") {
+            const value = argv[++i];
+            if (!value) {
+                throw new InputError(`${arg} needs a value\n${USAGE}`);
+            }
+            if (arg === "--config") {
+                configFile = path.resolve(value);
+            } else {
+                outDir = path.resolve(value);
+            }
+        } else if (arg.startsWith("-") || stack !== undefined) {
+            throw new InputError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
+        } else {
+            stack = arg;
+        }
+    }
+    if (!stack || !/^[A-Za-z0-9_.-]+$/.test(stack)) {
+        throw new InputError(stack ? `${JSON.stringify(stack)} is not a stack name\n${USAGE}` : USAGE);
+    }
+    return { stack, configFile: configFile ?? path.join(ROOT, `Pulumi.${stack}.yaml`), outDir };
+}
+
+/** One file of the synth's output, relative to DIR/<stack>. */
+interface OutFile {
+    readonly path: string;
+    readonly content: string;
+    readonly mode?: number;
+}
+
+function nodeFiles(evaluation: Evaluation, nodeByAddress: Map<string, string>): OutFile[] {
+    const files: OutFile[] = [];
+    for (const r of evaluation.resources) {
+        const stdin = r.inputs.stdin;
+        if (r.type !== "command:remote:Command" || !isBundle(stdin)) {
+            continue;
+        }
+        const host = String((r.inputs.connection as Record<string, unknown>)?.host);
+        const node = nodeByAddress.get(host) ?? host;
+        const bundle = decodeBundle(stdin);
+        const action = bundle.entry.replace(/\.sh$/, "");
+        files.push({ path: `nodes/${node}/${action}.command.txt`, content: `${r.inputs.create}\n` });
+        for (const [name, file] of Object.entries(bundle.files)) {
+            // Scripts keep their names (lib.sh is shared by every action); inputs carry the action's name.
+            const out = name.endsWith(".sh") ? name : `${action}.${name}`;
+            files.push({ path: `nodes/${node}/${out}`, content: file.content, mode: parseInt(file.mode, 8) });
+        }
+    }
+    return files;
+}
+
+/** Inputs as reviewers should read them: secrets replaced, bundles summarised (their files are written). */
+function redactedInputs(r: RecordedResource): Record<string, unknown> {
+    const secret = new Set(r.secretInputs);
+    const walk = (value: unknown, at: string): unknown => {
+        if (secret.has(at)) {
+            return "<secret>";
+        }
+        if (isBundle(value)) {
+            const b = decodeBundle(value);
+            return { bundle: b.entry, files: Object.keys(b.files).sort() };
+        }
+        if (Array.isArray(value)) {
+            return value.map((v, i) => walk(v, `${at}[${i}]`));
+        }
+        if (typeof value === "object" && value !== null) {
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, at ? `${at}.${k}` : k)]));
+        }
+        return value;
+    };
+    return walk(r.inputs, "") as Record<string, unknown>;
+}
+
+function resourcesJson(evaluation: Evaluation): string {
+    const resources = evaluation.resources.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        parent: r.parent ?? null,
+        dependencies: r.dependencies,
+        secretInputs: r.secretInputs,
+        additionalSecretOutputs: r.additionalSecretOutputs,
+        ...(r.customTimeouts ? { customTimeouts: r.customTimeouts } : {}),
+        inputs: redactedInputs(r),
+    }));
+    const outputs = Object.fromEntries(Object.entries(evaluation.outputs)
+        .map(([k, o]) => [k, o.secret ? { secret: true, value: "<secret>" } : { secret: false, value: o.value }]));
+    return JSON.stringify({ stack: evaluation.stack, outputs, resources }, null, 2) + "\n";
+}
+
+/** Every secret value the evaluation saw, so no output file can carry one by accident. */
+function secretValues(evaluation: Evaluation, config: Record<string, string>, secretKeys: string[]): string[] {
+    const values = new Set(secretKeys.map((k) => config[k]));
+    for (const r of evaluation.resources) {
+        for (const p of r.secretInputs) {
+            const v = valueAt(r.inputs, p);
+            if (typeof v === "string" && !isBundle(v)) {
+                values.add(v);
+            }
+        }
+    }
+    return [...values].filter((v) => v.length >= 8);
+}
+
+function valueAt(root: unknown, dotted: string): unknown {
+    return dotted.split(/\.|\[(\d+)\]/).filter(Boolean).reduce<unknown>(
+        (v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined), root);
+}
+
+/** Writes the files into a fresh directory, then swaps it in: a failed run leaves the old output whole. */
+function writeAtomically(target: string, files: OutFile[], secrets: string[]): void {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const staging = fs.mkdtempSync(`${target}.tmp-`);
+    try {
+        for (const f of files) {
+            if (secrets.some((s) => f.content.includes(s))) {
+                throw new Error(`refusing to write ${f.path}: it contains a secret value`);
+            }
+            const full = path.join(staging, f.path);
+            fs.mkdirSync(path.dirname(full), { recursive: true });
+            fs.writeFileSync(full, f.content, { mode: f.mode ?? 0o644 });
+        }
+        fs.rmSync(target, { recursive: true, force: true });
+        fs.renameSync(staging, target);
+    } catch (e) {
+        fs.rmSync(staging, { recursive: true, force: true });
+        throw e;
+    }
+}
+
+function summary(evaluation: Evaluation, stackDir: string, cluster: { name: string; version: string; roles: Record<string, number> }): string {
+    const byType = new Map<string, number>();
+    for (const r of evaluation.resources) {
+        byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+    }
+    const secretCount = evaluation.resources.filter((r) => r.secretInputs.length > 0).length;
+    return [
+        `stack ${evaluation.stack}: cluster ${cluster.name}, Kubernetes ${cluster.version}`,
+        `  nodes: ${Object.entries(cluster.roles).map(([role, n]) => `${n} ${role}`).join(", ")}`,
+        `  resources: ${evaluation.resources.length}`,
+        ...[...byType.entries()].sort().map(([t, n]) => `    ${String(n).padStart(4)}  ${t}`),
+        `  resources with secret inputs: ${secretCount}`,
+        `  written to ${path.relative(process.cwd(), stackDir) || "."}`,
+    ].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+    let args: Args;
+    let raw;
+    try {
+        args = parseArgs(argv);
+        raw = readStackFile(args.configFile);
+    } catch (e) {
+        if (e instanceof InputError) {
+            process.stderr.write(`synth: ${e.message}\n`);
+            return 2;
+        }
+        throw e;
+    }
+    const { config, problems } = validateConfig(raw.config);
+    if (!config) {
+        process.stderr.write(`synth: ${args.configFile}: invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n`);
+        process.stderr.write(problems.map((p) => `  - ${p}\n`).join(""));
+        return 2;
+    }
+    const evaluation = await evaluate({
+        stack: args.stack,
+        config: raw.config,
+        secretKeys: raw.secretKeys,
+        load: () => require(path.join(ROOT, "index")),
+    });
+    const nodeByAddress = new Map(config.nodes.map((n) => [n.address, n.name]));
+    const files = [...nodeFiles(evaluation, nodeByAddress), { path: "resources.json", content: resourcesJson(evaluation) }];
+    const stackDir = path.join(args.outDir, args.stack);
+    writeAtomically(stackDir, files, secretValues(evaluation, raw.config, raw.secretKeys));
+    const roles: Record<string, number> = {};
+    config.nodes.forEach((n) => (roles[n.role] = (roles[n.role] ?? 0) + 1));
+    process.stdout.write(summary(evaluation, stackDir, { name: config.name, version: config.kubernetesVersion.text, roles }) + "\n");
+    if (raw.placeholders.length) {
+        process.stdout.write(`  placeholders for secrets not available offline: ${raw.placeholders.join(", ")}\n`);
+    }
+    return 0;
+}
+
+main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+        process.stderr.write(`synth: the program failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+        process.exit(3);
+    },
+);
