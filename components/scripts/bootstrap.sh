@@ -15,7 +15,7 @@ cleanup() { rm -rf -- "$workdir"; }
 trap cleanup EXIT
 
 read -r magic entry
-if [[ $magic != lsst-k8s-bundle/1 ]]; then
+if [[ $magic != lsst-k8s-bundle/1 || ! $entry =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]]; then
     echo "lsst-k8s: stdin is not a bundle (got ${magic:0:40})" >&2
     exit 2
 fi

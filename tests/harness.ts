@@ -1,0 +1,79 @@
+/**
+ * The shared mock harness: evaluates the real program (index.ts) for a stack under Pulumi's mocks and
+ * returns every registered resource with its inputs, parent, dependencies and secret inputs
+ * (tools/evaluate.ts). Every suite that looks at the program goes through here.
+ */
+import * as path from "path";
+import { PROJECT } from "../config";
+import { evaluate, Evaluation, MockOutputs, RecordedResource } from "../tools/evaluate";
+import { readStackFile } from "../tools/stackFile";
+
+export const REPO = path.resolve(__dirname, "..");
+export const STACKS = ["dev", "prod", "test"] as const;
+export type StackName = (typeof STACKS)[number];
+
+/** A fake but well-formed SSH key, so tests can check it never leaks. */
+export const FAKE_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nZmFrZS1rZXktZm9yLXRlc3RzLW9ubHk=\n-----END OPENSSH PRIVATE KEY-----\n";
+
+/** The cluster object of a stack file, to mutate in a test. */
+export function clusterOf(stack: StackName): Record<string, unknown> {
+    return JSON.parse(readStackFile(path.join(REPO, `Pulumi.${stack}.yaml`)).config[`${PROJECT}:cluster`]);
+}
+
+/** The raw config of a stack, with the fake SSH key, optionally with its cluster object replaced. */
+export function rawConfig(stack: StackName, cluster?: Record<string, unknown>): { config: Record<string, string>; secretKeys: string[] } {
+    const raw = readStackFile(path.join(REPO, `Pulumi.${stack}.yaml`));
+    const config: Record<string, string> = { ...raw.config, [`${PROJECT}:sshPrivateKey`]: FAKE_SSH_KEY };
+    if (cluster) {
+        config[`${PROJECT}:cluster`] = JSON.stringify(cluster);
+    }
+    return { config, secretKeys: raw.secretKeys };
+}
+
+/** Evaluates index.ts for a stack in a fresh module registry. */
+export async function runStack(stack: StackName, opts: { cluster?: Record<string, unknown>; mockOutputs?: MockOutputs } = {}): Promise<Evaluation> {
+    const { config, secretKeys } = rawConfig(stack, opts.cluster);
+    let exports: Record<string, unknown> = {};
+    return evaluate({
+        stack,
+        config,
+        secretKeys,
+        mockOutputs: opts.mockOutputs,
+        load: () => {
+            jest.isolateModules(() => {
+                exports = require("../index");
+            });
+            return exports;
+        },
+    });
+}
+
+export function ofType(e: Evaluation, type: string): RecordedResource[] {
+    return e.resources.filter((r) => r.type === type);
+}
+
+export function byName(e: Evaluation, name: string): RecordedResource {
+    const r = e.resources.find((x) => x.name === name);
+    if (!r) {
+        throw new Error(`no resource named ${name}; have: ${e.resources.map((x) => x.name).join(", ")}`);
+    }
+    return r;
+}
+
+/** True when `to` is reachable from `from` through dependencies (a path in the graph). */
+export function dependsOn(e: Evaluation, from: RecordedResource, to: RecordedResource): boolean {
+    const byUrn = new Map(e.resources.map((r) => [r.urn, r]));
+    const seen = new Set<string>();
+    const stack = [...from.dependencies];
+    while (stack.length) {
+        const urn = stack.pop()!;
+        if (urn === to.urn) {
+            return true;
+        }
+        if (!seen.has(urn)) {
+            seen.add(urn);
+            stack.push(...(byUrn.get(urn)?.dependencies ?? []));
+        }
+    }
+    return false;
+}

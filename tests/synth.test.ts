@@ -1,0 +1,130 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { validateConfig } from "../config";
+import { rawConfig, REPO, STACKS } from "./harness";
+
+/** Runs the synth exactly as `npm run synth -- ...` does, minus npm. */
+function synth(...args: string[]) {
+    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "tools/synth.ts"), ...args], {
+        cwd: REPO,
+        encoding: "utf8",
+    });
+}
+
+function listFiles(dir: string): string[] {
+    return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) => path.relative(dir, path.join(d.parentPath, d.name)))
+        .sort();
+}
+
+let out: string;
+beforeEach(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+});
+afterEach(() => {
+    fs.rmSync(out, { recursive: true, force: true });
+});
+
+describe.each(STACKS)("synth of %s", (stack) => {
+    it("writes every node's scripts and the resource graph, with no secret in any file", () => {
+        const r = synth(stack, "--out", out);
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        const cluster = validateConfig(rawConfig(stack).config).config!;
+        expect(r.stdout).toContain(`stack ${stack}: cluster ${cluster.name}, Kubernetes ${cluster.kubernetesVersion.text}`);
+        const dir = path.join(out, stack);
+        const files = listFiles(dir);
+        expect(fs.readdirSync(path.join(dir, "nodes")).sort()).toEqual(cluster.nodes.map((n) => n.name).sort());
+        for (const node of cluster.nodes) {
+            for (const f of ["prepare.sh", "lib.sh", "prepare.params.env", "prepare.command.txt", "prepare.containerd-config.toml"]) {
+                expect(files).toContain(`nodes/${node.name}/${f}`);
+            }
+            expect(fs.readFileSync(path.join(dir, "nodes", node.name, "prepare.params.env"), "utf8")).toContain(`NODE_ROLE=${node.role}\n`);
+        }
+        for (const f of files) {
+            const text = fs.readFileSync(path.join(dir, f), "utf8");
+            expect(text).not.toMatch(/PRIVATE KEY|synth-placeholder/);
+        }
+        const { resources, outputs } = JSON.parse(fs.readFileSync(path.join(dir, "resources.json"), "utf8"));
+        expect(outputs.kubernetesVersion).toEqual({ secret: false, value: cluster.kubernetesVersion.text });
+        const commands = resources.filter((x: { type: string }) => x.type === "command:remote:Command");
+        expect(commands).toHaveLength(cluster.nodes.length);
+        for (const c of commands) {
+            expect(c.parent).toMatch(/lsst-k8s:node:NodePrep::/);
+            expect(c.dependencies).toEqual([]);
+            expect(c.inputs.connection).toBe("<secret>");
+            expect(c.secretInputs).toEqual(["connection"]);
+        }
+    });
+});
+
+it("writes scripts that shellcheck finds clean", () => {
+    expect(synth("test", "--out", out).status).toBe(0);
+    const scripts = listFiles(out).filter((f) => f.endsWith(".sh")).map((f) => path.join(out, f));
+    expect(scripts.length).toBeGreaterThan(0);
+    const r = spawnSync("shellcheck", ["-x", "-P", "SCRIPTDIR", ...scripts], { encoding: "utf8" });
+    expect(r.error).toBeUndefined();
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(0);
+});
+
+describe("bad input", () => {
+    function writeConfig(mutate: (cluster: Record<string, unknown>) => void): string {
+        const doc = yaml.load(fs.readFileSync(path.join(REPO, "Pulumi.test.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+        mutate(doc.config["lsst-k8s:cluster"]);
+        const file = path.join(out, "bad.yaml");
+        fs.writeFileSync(file, yaml.dump(doc));
+        return file;
+    }
+
+    it("exits 2 listing every config problem by key path, and writes nothing", () => {
+        const file = writeConfig((c) => {
+            c.kubernetesVersion = "1.36";
+            (c.networks as Record<string, unknown>).pods = "10.96.0.0/16";
+            (c.nodes as Record<string, unknown>[])[2].adress = "203.0.113.40";
+        });
+        const r = synth("test", "--config", file, "--out", out);
+        expect(r.status).toBe(2);
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toBe([
+            `synth: ${file}: invalid stack config (3 problems):`,
+            `  - cluster.kubernetesVersion: "1.36" is not an exact version X.Y.Z (kubeadm must not pick a newer patch)`,
+            "  - cluster.networks.services: 10.96.0.0/12 overlaps cluster.networks.pods (10.96.0.0/16)",
+            `  - cluster.nodes[2].adress: unknown key (did you mean "address"?)`,
+            "",
+        ].join("\n"));
+        expect(listFiles(out)).toEqual(["bad.yaml"]);
+    });
+
+    it("leaves the previous output whole when a later run fails", () => {
+        expect(synth("test", "--out", out).status).toBe(0);
+        const before = listFiles(out);
+        const file = writeConfig((c) => { c.name = "Not_A_Label"; });
+        expect(synth("test", "--config", file, "--out", out).status).toBe(2);
+        expect(listFiles(out)).toEqual([...before, "bad.yaml"].sort());
+    });
+
+    it("exits 2 naming the file when it is missing or not YAML", () => {
+        const missing = path.join(out, "nope.yaml");
+        expect(synth("test", "--config", missing, "--out", out)).toMatchObject({
+            status: 2,
+            stderr: `synth: ${missing}: cannot read: ENOENT\n`,
+        });
+        const broken = path.join(out, "broken.yaml");
+        fs.writeFileSync(broken, "config: [unclosed\n");
+        const r = synth("test", "--config", broken, "--out", out);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`^synth: ${broken}: not valid YAML: `));
+    });
+
+    it("exits 2 with the usage on bad arguments", () => {
+        expect(synth()).toMatchObject({ status: 2, stderr: expect.stringMatching(/usage: npm run synth -- <stack>/) });
+        expect(synth("dev", "--bogus")).toMatchObject({ status: 2, stderr: expect.stringMatching(/unexpected argument "--bogus"/) });
+        expect(synth("dev", "--out")).toMatchObject({ status: 2, stderr: expect.stringMatching(/--out needs a value/) });
+        expect(synth("no-such-stack", "--out", out)).toMatchObject({ status: 2, stderr: expect.stringMatching(/Pulumi\.no-such-stack\.yaml: cannot read/) });
+    });
+});
