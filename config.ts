@@ -94,9 +94,9 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config?
     const key = ours.get(SSH_KEY);
     if (key === undefined) {
         c.problem(SSH_KEY, `required: set it with \`pulumi config set --secret ${SSH_KEY} < ~/.ssh/id_ed25519\``);
-    } else if (!/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(key.trim())) {
+    } else if (!/^-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----\r?\n[\s\S]*\S[\s\S]*\n-----END \1-----$/.test(key.trim())) {
         // Never echo the value: it is a secret even when it is malformed.
-        c.problem(SSH_KEY, "is not a PEM or OpenSSH private key (expected \"-----BEGIN ... PRIVATE KEY-----\")");
+        c.problem(SSH_KEY, "is not a PEM or OpenSSH private key (expected \"-----BEGIN ... PRIVATE KEY-----\" ... \"-----END ... PRIVATE KEY-----\")");
     }
 
     const clusterText = ours.get("cluster");
@@ -136,11 +136,11 @@ function readCluster(c: Checker, path: string, value: unknown): ClusterConfig | 
     const controlPlaneEndpoint = readEndpoint(c, `${path}.controlPlaneEndpoint`, o.controlPlaneEndpoint);
     const networks = readNetworks(c, `${path}.networks`, o.networks);
     const ssh = readSsh(c, `${path}.ssh`, o.ssh);
-    const nodes = readNodes(c, `${path}.nodes`, o.nodes, networks?.nodes);
-    if (name === undefined || !kubernetesVersion || !controlPlaneEndpoint || !networks || !ssh || !nodes) {
+    const nodes = readNodes(c, `${path}.nodes`, o.nodes, networks.cidrs.nodes);
+    if (name === undefined || !kubernetesVersion || !controlPlaneEndpoint || !networks.valid || !ssh || !nodes) {
         return undefined;
     }
-    return { name, kubernetesVersion, controlPlaneEndpoint, networks, ssh, nodes };
+    return { name, kubernetesVersion, controlPlaneEndpoint, networks: networks.valid, ssh, nodes };
 }
 
 function readVersion(c: Checker, path: string, value: unknown): KubernetesVersion | undefined {
@@ -167,23 +167,31 @@ function readEndpoint(c: Checker, path: string, value: unknown): Endpoint | unde
         return undefined;
     }
     const m = /^([^:]+):(\d+)$/.exec(text);
-    if (!m || !(isIPv4(m[1]) || DNS_SUBDOMAIN.test(m[1])) || !isPort(Number(m[2]))) {
+    if (!m || !isHost(m[1]) || !/^[1-9]\d*$/.test(m[2]) || !isPort(Number(m[2]))) {
         c.problem(path, `${JSON.stringify(text)} is not host:port (a DNS name or IPv4 address, a port 1-65535)`);
         return undefined;
     }
     return { host: m[1], port: Number(m[2]), text };
 }
 
-function readNetworks(c: Checker, path: string, value: unknown): ClusterConfig["networks"] | undefined {
+/**
+ * The three networks. Each CIDR that parses is returned even when another is wrong, so the node
+ * addresses are still checked against the node network and every problem shows in one pass.
+ */
+function readNetworks(c: Checker, path: string, value: unknown): {
+    cidrs: Partial<Record<"nodes" | "pods" | "services", Cidr>>;
+    valid?: ClusterConfig["networks"];
+} {
     const o = c.object(path, value, ["nodes", "pods", "services"]);
     if (!o) {
-        return undefined;
+        return { cidrs: {} };
     }
-    const cidrs: Record<string, Cidr | undefined> = {};
-    for (const key of ["nodes", "pods", "services"] as const) {
+    const before = c.problems.length;
+    const cidrs: Partial<Record<"nodes" | "pods" | "services", Cidr>> = {};
+    const keys = ["nodes", "pods", "services"] as const;
+    for (const key of keys) {
         cidrs[key] = readCidr(c, `${path}.${key}`, o[key]);
     }
-    const keys = Object.keys(cidrs);
     for (let i = 0; i < keys.length; i++) {
         for (let j = i + 1; j < keys.length; j++) {
             const [a, b] = [cidrs[keys[i]], cidrs[keys[j]]];
@@ -193,9 +201,10 @@ function readNetworks(c: Checker, path: string, value: unknown): ClusterConfig["
         }
     }
     const { nodes, pods, services } = cidrs;
-    return nodes && pods && services && c.problems.every((p) => !p.startsWith(path))
+    const valid = nodes && pods && services && c.problems.length === before
         ? { nodes: nodes.text, pods: pods.text, services: services.text }
         : undefined;
+    return { cidrs, valid };
 }
 
 function readSsh(c: Checker, path: string, value: unknown): SshConfig | undefined {
@@ -212,7 +221,7 @@ function readSsh(c: Checker, path: string, value: unknown): SshConfig | undefine
         const b = c.object(`${path}.bastion`, o.bastion, ["host", "port", "user", "hostKey"]);
         if (b) {
             const host = c.string(`${path}.bastion.host`, b.host, {
-                check: (h) => isIPv4(h) || DNS_SUBDOMAIN.test(h),
+                check: isHost,
                 describe: "is not a DNS name or IPv4 address",
             });
             const bport = c.port(`${path}.bastion.port`, b.port, 22);
@@ -233,7 +242,7 @@ function readSsh(c: Checker, path: string, value: unknown): SshConfig | undefine
     return { user, port, dialErrorLimit, perDialTimeout, ...(bastion ? { bastion } : {}) };
 }
 
-function readNodes(c: Checker, path: string, value: unknown, nodeNetwork: string | undefined): NodeConfig[] | undefined {
+function readNodes(c: Checker, path: string, value: unknown, network: Cidr | undefined): NodeConfig[] | undefined {
     if (!Array.isArray(value)) {
         c.problem(path, value === undefined ? "required" : "is not a list");
         return undefined;
@@ -242,7 +251,6 @@ function readNodes(c: Checker, path: string, value: unknown, nodeNetwork: string
     const nodes: NodeConfig[] = [];
     const names = new Map<string, number>();
     const addresses = new Map<string, number>();
-    const network = nodeNetwork ? parseCidr(nodeNetwork) : undefined;
     value.forEach((item, i) => {
         const p = `${path}[${i}]`;
         const o = c.object(p, item, ["name", "role", "address", "hostKey"]);
@@ -273,6 +281,8 @@ function readNodes(c: Checker, path: string, value: unknown, nodeNetwork: string
             }
             if (network && !contains(network, address)) {
                 c.problem(`${p}.address`, `${address} is outside the node network ${network.text}`);
+            } else if (network && network.bits <= 30 && isNetworkOrBroadcast(network, address)) {
+                c.problem(`${p}.address`, `${address} is the network or broadcast address of ${network.text}`);
             }
         }
         if (name !== undefined && role && address !== undefined) {
@@ -288,26 +298,55 @@ function readNodes(c: Checker, path: string, value: unknown, nodeNetwork: string
     return c.problems.length === before ? nodes : undefined;
 }
 
-const HOST_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"];
+/** Each host key type and how many length-prefixed fields its blob holds, the type name included. */
+const HOST_KEY_FIELDS: Readonly<Record<string, number>> = {
+    "ssh-ed25519": 2,
+    "ecdsa-sha2-nistp256": 3,
+    "ecdsa-sha2-nistp384": 3,
+    "ecdsa-sha2-nistp521": 3,
+    "ssh-rsa": 3,
+};
 
-/** A host key as in known_hosts ("type base64 [comment]"), whose blob must name the same type. */
+/**
+ * A host key as in known_hosts ("type base64 [comment]"). The blob must name the same type and hold
+ * exactly that type's fields, so a truncated paste is refused rather than pinned.
+ */
 function readHostKey(c: Checker, path: string, value: unknown): string | undefined {
     if (value === undefined) {
         return undefined;
     }
-    const describe = `is not an SSH public host key ("${HOST_KEY_TYPES[0]} AAAA...")`;
-    return c.string(path, value, {
-        describe,
-        check: (text) => {
-            const [type, blob] = text.trim().split(/\s+/);
-            if (!HOST_KEY_TYPES.includes(type) || !blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) {
-                return false;
-            }
-            const bytes = Buffer.from(blob, "base64");
-            const len = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
-            return len > 0 && bytes.subarray(4, 4 + len).toString("latin1") === type;
+    const text = c.string(path, value, {
+        describe: 'is not an SSH public host key ("ssh-ed25519 AAAA...")',
+        check: (s) => {
+            const [type, blob] = s.trim().split(/\s+/);
+            const fields = HOST_KEY_FIELDS[type] ? blobFields(blob ?? "") : undefined;
+            return !!fields && fields.length === HOST_KEY_FIELDS[type] && fields[0].toString("latin1") === type &&
+                (type !== "ssh-ed25519" || fields[1].length === 32);
         },
     });
+    return text?.trim();
+}
+
+/** Splits an SSH wire-format blob into its length-prefixed fields; undefined unless it parses exactly. */
+function blobFields(base64: string): Buffer[] | undefined {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) {
+        return undefined;
+    }
+    const bytes = Buffer.from(base64, "base64");
+    const fields: Buffer[] = [];
+    let at = 0;
+    while (at < bytes.length) {
+        if (at + 4 > bytes.length) {
+            return undefined;
+        }
+        const len = bytes.readUInt32BE(at);
+        if (len === 0 || at + 4 + len > bytes.length) {
+            return undefined;
+        }
+        fields.push(bytes.subarray(at + 4, at + 4 + len));
+        at += 4 + len;
+    }
+    return fields;
 }
 
 // ---- small, strict value checks -------------------------------------------------------------------
@@ -318,6 +357,14 @@ const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 
 function isDnsSubdomain(s: string): boolean {
     return DNS_SUBDOMAIN.test(s);
+}
+
+/**
+ * An IPv4 address or a DNS name. A name whose last label is all digits is refused (RFC 1123 2.1: host
+ * names never take the dotted-decimal form), so a mistyped address like "10.0.0.300" is not taken for one.
+ */
+function isHost(s: string): boolean {
+    return isIPv4(s) || (DNS_SUBDOMAIN.test(s) && !/(^|\.)\d+$/.test(s));
 }
 
 function isIPv4(s: string): boolean {
@@ -370,6 +417,11 @@ function readCidr(c: Checker, path: string, value: unknown): Cidr | undefined {
 
 function overlaps(a: Cidr, b: Cidr): boolean {
     return a.base < b.base + blockSize(b) && b.base < a.base + blockSize(a);
+}
+
+function isNetworkOrBroadcast(net: Cidr, ip: string): boolean {
+    const n = ipToInt(ip);
+    return n === net.base || n === net.base + blockSize(net) - 1;
 }
 
 function contains(net: Cidr, ip: string): boolean {
