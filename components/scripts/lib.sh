@@ -60,20 +60,23 @@ need() {
 # right, so callers write `if update_file ...; then restart; fi` (or `|| true` when nothing follows).
 # Content made on the host is first written into the bundle directory, so a failing command aborts
 # the step instead of hiding inside a pipeline.
+# Being called inside `if` and `||`, this function runs with set -e and the ERR trap suspended (bash
+# rules), so every command here that can fail dies on its own.
 update_file() {
     local src="$HERE/$1" dest="$ROOT$2" mode=$3 tmp
     if [[ -f $dest ]] && cmp -s "$src" "$dest"; then
         if [[ $(stat -c %a "$dest") != "${mode#0}" ]]; then
-            chmod "$mode" "$dest"
+            chmod "$mode" "$dest" || die "cannot set the mode of $2"
             changed "$2 mode $mode"
         fi
         return 1
     fi
-    mkdir -p "$(dirname "$dest")"
-    tmp=$(mktemp "$dest.XXXXXX")
-    cat "$src" >"$tmp"
-    chmod "$mode" "$tmp"
-    mv -f "$tmp" "$dest"
+    mkdir -p "$(dirname "$dest")" || die "cannot create the directory of $2"
+    tmp=$(mktemp "$dest.XXXXXX") || die "cannot write $2"
+    if ! { cat "$src" >"$tmp" && chmod "$mode" "$tmp" && mv -f "$tmp" "$dest"; }; then
+        rm -f "$tmp"
+        die "cannot write $2"
+    fi
     changed "$2"
     return 0
 }

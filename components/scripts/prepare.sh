@@ -56,11 +56,17 @@ pkg_installed() {
     if [[ $family == el ]]; then
         rpm -q "$1" >/dev/null 2>&1
     else
-        [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+        # ${Status} is "WANT FLAG STATE": WANT is "hold" once apt-mark holds the package, so only the
+        # state is compared ("install ok installed", "hold ok installed").
+        [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == *" ok installed" ]]
     fi
 }
 
+# The version of an installed package; nothing when it is not installed. Neither query says so on its
+# own: `rpm -q` prints "package X is not installed" on stdout, and dpkg-query prints the version of a
+# package that was removed with its configuration files left behind.
 pkg_version() {
+    pkg_installed "$1" || return 0
     if [[ $family == el ]]; then
         rpm -q --qf '%{VERSION}' "$1" 2>/dev/null
     else
