@@ -287,6 +287,20 @@ describe("prepare.sh on Debian 12 with iptables", () => {
         expectIdempotent(sb);
     });
 
+    test("a host with kubeadm at the pin but no kubelet or kubectl gets just those, at the pin", () => {
+        const host = debian12();
+        const { sb } = prepared(vary(host, {
+            state: { packages: [...(host.state?.packages ?? []), { name: "kubeadm", version: "1.37.1-1.1" }] },
+        }));
+        const r = sb.run("prepare.sh");
+        expectSuccess(r);
+        expect(callsOf(r, "apt-cache")).toEqual(["apt-cache madison kubelet", "apt-cache madison kubectl"]);
+        expect(callsOf(r, "apt-get").filter((c) => c.includes(" install "))).toContainEqual(
+            "apt-get install -y -q --allow-change-held-packages kubelet=1.37.1-1.2 kubectl=1.37.1-1.2");
+        expect(changes(r)).toContain("installed kubelet kubectl 1.37.1");
+        expectIdempotent(sb);
+    });
+
     test("a host already on another kubeadm version is left to the upgrade", () => {
         const old = ["kubelet", "kubeadm", "kubectl"].map((name) => ({ name, version: "1.36.3-1.1" }));
         const host = debian12();
@@ -492,12 +506,15 @@ describe("prepare.sh refuses hosts it cannot prepare", () => {
         const { r } = refused(vary(debian12(), { remove: ["sys/fs/cgroup/cgroup.controllers"] }), "cgroup",
             "this host runs cgroup v1; Kubernetes 1.37.1 needs cgroup v2 (boot with systemd.unified_cgroup_hierarchy=1)");
         expect(callsOf(r, "swapoff")).toEqual([]);
+        // Checks come before installs: a refused host gets no packages.
+        expect(callsOf(r, "apt-get")).toEqual([]);
     });
 
     test("only loopback nameservers and no upstream list", () => {
         const { r } = refused(vary(debian12(), { files: { "etc/resolv.conf": "nameserver 127.0.0.53\nnameserver ::1\n" } }),
             "dns", "/etc/resolv.conf lists only loopback nameservers (127.x) and no upstream list exists");
         expect(callsOf(r, "swapoff")).toEqual([]);
+        expect(callsOf(r, "apt-get")).toEqual([]);
     });
 
     test("containerd older than the release needs", () => {
@@ -527,8 +544,8 @@ describe("prepare.sh refuses hosts it cannot prepare", () => {
         const available = (host.state?.available ?? []).filter((p) => !p.name.startsWith("kube"))
             .concat(debianKubePackages(["1.37.12-1.1", "1.37.2-1.1", "1.37.0-1.1"]));
         const { r, sb } = refused(vary(host, { state: { available } }), "packages",
-            "kubeadm 1.37.1 is not in the pkgs.k8s.io repository");
-        expect(callsOf(r, "apt-cache")).toEqual(["apt-cache madison kubeadm"]);
+            "kubelet 1.37.1 is not in the pkgs.k8s.io repository");
+        expect(callsOf(r, "apt-cache")).toEqual(["apt-cache madison kubelet"]);
         expect([...sb.packages().keys()].filter((n) => n.startsWith("kube"))).toEqual([]);
     });
 

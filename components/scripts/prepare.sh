@@ -97,13 +97,6 @@ install_missing() {
     changed "installed ${missing[*]}"
 }
 
-step prerequisites
-if [[ $family == el ]]; then
-    install_missing curl iproute-tc conntrack-tools
-else
-    install_missing ca-certificates curl gpg conntrack
-fi
-
 # The kubelet of every release in the maintained window (1.35 on) refuses to start on cgroup v1.
 step cgroup
 [[ -f $ROOT/sys/fs/cgroup/cgroup.controllers ]] ||
@@ -130,6 +123,14 @@ else
     die "/etc/resolv.conf lists only loopback nameservers (127.x) and no upstream list exists; CoreDNS would query itself. Point /etc/resolv.conf at the site's nameservers"
 fi
 
+# Installs come after the checks above, so a host that is refused is left as it was.
+step prerequisites
+if [[ $family == el ]]; then
+    install_missing curl iproute-tc conntrack-tools
+else
+    install_missing ca-certificates curl gpg conntrack
+fi
+
 # ---- swap (technote 003 "Swap") ---------------------------------------------------------------------
 step swap
 if [[ -r $ROOT/proc/swaps ]] && [[ $(wc -l <"$ROOT/proc/swaps") -gt 1 ]]; then
@@ -137,9 +138,9 @@ if [[ -r $ROOT/proc/swaps ]] && [[ $(wc -l <"$ROOT/proc/swaps") -gt 1 ]]; then
     changed "swap turned off"
 fi
 # Commenting the fstab entries keeps swap off after a reboot.
-swap_entry='^[^#[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]]'
+swap_entry='^[[:space:]]*[^#[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]]|$)'
 if [[ -f $ROOT/etc/fstab ]] && grep -Eq "$swap_entry" "$ROOT/etc/fstab"; then
-    sed -E "s/($swap_entry.*)$/# disabled for Kubernetes by lsst-k8s: \\1/" "$ROOT/etc/fstab" >"$HERE/fstab"
+    sed -E "s/^(${swap_entry#^}.*)$/# disabled for Kubernetes by lsst-k8s: \\1/" "$ROOT/etc/fstab" >"$HERE/fstab"
     update_file fstab /etc/fstab 0644 || true
 fi
 
@@ -164,14 +165,17 @@ while read -r module; do
     [[ -z $module || $module == \#* ]] && continue
     if [[ ! -d $ROOT/sys/module/$module ]]; then
         modprobe "$module"
-        changed "loaded module $module"
+        # A module built into the kernel may have no /sys/module entry: modprobe succeeds, nothing changed.
+        if [[ -d $ROOT/sys/module/$module ]]; then
+            changed "loaded module $module"
+        fi
     fi
 done <"$HERE/modules-load.conf"
 update_file sysctl.conf /etc/sysctl.d/k8s.conf 0644 || true
 while IFS='=' read -r key value; do
     [[ -z $key || $key == \#* ]] && continue
-    key=${key// /}
-    value=${value// /}
+    read -r key <<<"$key"
+    read -r value <<<"$value"
     if [[ $(sysctl -n "$key") != "$value" ]]; then
         sysctl -q -w "$key=$value"
         changed "sysctl $key=$value"
@@ -239,22 +243,35 @@ else
         apt_updated=no
     fi
 fi
-installed=$(pkg_version kubeadm || true)
-if [[ -z $installed ]]; then
+# Debian package versions carry a revision ("1.36.3-1.1"): take the one the repository has. awk reads
+# to the end rather than exiting early, so apt-cache never dies of SIGPIPE under pipefail.
+deb_pin() {
+    apt-cache madison "$1" | awk -F'|' -v v="$P_K8S_VERSION" \
+        '{ gsub(/ /, "", $2); if (!found && index($2, v "-") == 1) { print $2; found = 1 } }'
+}
+to_install=()
+for p in "${k8s_packages[@]}"; do
+    installed=$(pkg_version "$p" || true)
+    if [[ -z $installed ]]; then
+        to_install+=("$p")
+    elif [[ ${installed%%-*} != "$P_K8S_VERSION" ]]; then
+        log "  $p ${installed%%-*} is installed and $P_K8S_VERSION is pinned: the upgrade moves this node"
+    fi
+done
+if [[ ${#to_install[@]} -gt 0 ]]; then
     if [[ $family == el ]]; then
-        "$dnf" install -y --disableexcludes=kubernetes "${k8s_packages[@]/%/-$P_K8S_VERSION}"
+        "$dnf" install -y --disableexcludes=kubernetes "${to_install[@]/%/-$P_K8S_VERSION}"
     else
         apt_update
-        # Debian package versions carry a revision ("1.36.3-1.1"): take the one the repository has.
-        deb_version=$(apt-cache madison kubeadm | awk -F'|' -v v="$P_K8S_VERSION" \
-            '{ gsub(/ /, "", $2); if (index($2, v "-") == 1) { print $2; exit } }')
-        [[ -n $deb_version ]] || die "kubeadm $P_K8S_VERSION is not in the pkgs.k8s.io repository"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages \
-            "${k8s_packages[@]/%/=$deb_version}"
+        specs=()
+        for p in "${to_install[@]}"; do
+            deb_version=$(deb_pin "$p")
+            [[ -n $deb_version ]] || die "$p $P_K8S_VERSION is not in the pkgs.k8s.io repository"
+            specs+=("$p=$deb_version")
+        done
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages "${specs[@]}"
     fi
-    changed "installed ${k8s_packages[*]} $P_K8S_VERSION"
-elif [[ ${installed%%-*} != "$P_K8S_VERSION" ]]; then
-    log "  kubeadm ${installed%%-*} is installed and $P_K8S_VERSION is pinned: the upgrade moves this node"
+    changed "installed ${to_install[*]} $P_K8S_VERSION"
 fi
 if [[ $family == debian ]]; then
     held=$(apt-mark showhold)
