@@ -10,3 +10,5 @@ const cluster = new Cluster(config.cluster.name, {
 export const apiEndpoint = config.cluster.controlPlaneEndpoint.text;
 export const kubernetesVersion = config.cluster.kubernetesVersion.text;
 export const nodes = cluster.nodes;
+export const caCertHash = cluster.controlPlane.caCertHash;
+export const kubeconfig = cluster.controlPlane.kubeconfig;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, NodeRole } from "../config";
 import { nodeConnection } from "./connection";
+import { ControlPlane } from "./ControlPlane";
 import { NodePrep } from "./NodePrep";
 
 export interface ClusterArgs {
@@ -25,6 +26,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly preparations: Readonly<Record<string, NodePrep>>;
     /** The inventory as the stack outputs show it. */
     readonly nodes: readonly NodeSummary[];
+    /** kubeadm init on the first control plane; its kubeconfig and CA hash. */
+    readonly controlPlane: ControlPlane;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:cluster:Cluster", name, {}, opts);
@@ -38,7 +41,17 @@ export class Cluster extends pulumi.ComponentResource {
             }, { parent: this });
         }
         this.preparations = preparations;
+
+        // The first control plane in the inventory creates the cluster; moving it there later is not
+        // supported (a new first control plane would be a new cluster).
+        const first = config.nodes.find((n) => n.role === "control-plane")!;
+        this.controlPlane = new ControlPlane(`${name}-control-plane`, {
+            cluster: config,
+            node: first,
+            connection: nodeConnection(config.ssh, first, args.sshPrivateKey),
+            dependsOn: [preparations[first.name].command],
+        }, { parent: this });
         this.nodes = config.nodes.map(({ name: n, role, address }) => ({ name: n, role, address }));
-        this.registerOutputs({ nodes: this.nodes });
+        this.registerOutputs({ nodes: this.nodes, kubeconfig: this.controlPlane.kubeconfig, caCertHash: this.controlPlane.caCertHash });
     }
 }

@@ -1,7 +1,11 @@
 import { decodeBundle, isBundle } from "../components/bundle";
 import { prepareBundle } from "../components/nodeFiles";
 import { validateConfig } from "../config";
-import { RecordedResource } from "../tools/evaluate";
+import * as yaml from "js-yaml";
+import { TOKEN_RE } from "../components/kubeadm";
+import { parseReadback } from "../components/ControlPlane";
+import { Evaluation, RecordedResource } from "../tools/evaluate";
+import { PLACEHOLDER_CA_HASH } from "../tools/offline";
 import { byName, clusterOf, dependsOn, FAKE_SSH_KEY, ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
 
 const COMMAND = "command:remote:Command";
@@ -14,6 +18,10 @@ function stdinOf(r: RecordedResource): string {
         throw new Error(`${r.name} has no bundle on stdin`);
     }
     return stdin;
+}
+
+function prepareCommands(e: Evaluation): RecordedResource[] {
+    return ofType(e, COMMAND).filter((c) => c.name.endsWith("-prepare"));
 }
 
 function paramsOf(r: RecordedResource): Record<string, string> {
@@ -30,7 +38,7 @@ describe.each(STACKS)("stack %s", (stack: StackName) => {
         expect(ofType(e, CLUSTER)).toHaveLength(1);
         expect(root.name).toBe(cluster.name);
         expect(ofType(e, NODE_PREP)).toHaveLength(cluster.nodes.length);
-        expect(ofType(e, COMMAND)).toHaveLength(cluster.nodes.length);
+        expect(prepareCommands(e)).toHaveLength(cluster.nodes.length);
         for (const node of cluster.nodes) {
             const prep = byName(e, `${cluster.name}-${node.name}`);
             const cmd = byName(e, `${cluster.name}-${node.name}-prepare`);
@@ -46,7 +54,7 @@ describe.each(STACKS)("stack %s", (stack: StackName) => {
 
     it("prepares nodes in parallel: no preparation depends on another", async () => {
         const e = await runStack(stack);
-        const commands = ofType(e, COMMAND);
+        const commands = prepareCommands(e);
         for (const a of commands) {
             expect(a.dependencies).toEqual([]);
             for (const b of commands) {
@@ -58,6 +66,9 @@ describe.each(STACKS)("stack %s", (stack: StackName) => {
     it("keeps the SSH key secret and out of every command line and bundle", async () => {
         const e = await runStack(stack);
         for (const cmd of ofType(e, COMMAND)) {
+            if (cmd.secretInputs.includes("stdin")) {
+                expect(cmd.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
+            }
             expect(cmd.secretInputs).toContain("connection");
             expect(cmd.additionalSecretOutputs).toContain("connection");
             const connection = cmd.inputs.connection as Record<string, unknown>;
@@ -105,7 +116,7 @@ describe.each(STACKS)("stack %s", (stack: StackName) => {
 describe("when preparation runs again", () => {
     const bundles = async (cluster?: Record<string, unknown>) => {
         const e = await runStack("test", { cluster });
-        return new Map(ofType(e, COMMAND).map((c) => [c.name, stdinOf(c)]));
+        return new Map(prepareCommands(e).map((c) => [c.name, stdinOf(c)]));
     };
 
     it("does not on a plain re-run: the same config gives byte-identical inputs", async () => {
@@ -153,5 +164,86 @@ describe("with an invalid config", () => {
         await expect(runStack("test", { cluster })).rejects.toThrow(
             /cluster\.kubernetesVersion: "1\.36" is not an exact version[\s\S]*cluster\.nodes\[1\]\.address: "10\.0\.0\.300" is not an IPv4 address/,
         );
+    });
+});
+
+describe.each(STACKS)("kubeadm init on stack %s", (stack: StackName) => {
+    const cluster = validateConfig(rawConfig(stack).config).config!;
+    const first = cluster.nodes.find((n) => n.role === "control-plane")!;
+
+    it("runs once, on the first control plane, after that node's preparation and nothing else", async () => {
+        const e = await runStack(stack);
+        const inits = ofType(e, COMMAND).filter((c) => c.name.endsWith("-init"));
+        expect(inits).toHaveLength(1);
+        const [init] = inits;
+        const component = byName(e, `${cluster.name}-control-plane`);
+        expect(component.type).toBe("lsst-k8s:cluster:ControlPlane");
+        expect(component.parent).toBe(byName(e, cluster.name).urn);
+        expect(init.parent).toBe(component.urn);
+        expect((init.inputs.connection as Record<string, unknown>).host).toBe(first.address);
+        const prep = byName(e, `${cluster.name}-${first.name}-prepare`);
+        expect(init.dependencies).toContain(prep.urn);
+        for (const other of prepareCommands(e).filter((c) => c !== prep)) {
+            expect(dependsOn(e, init, other)).toBe(false);
+        }
+        // A changed token or key must never reach a live control plane as a second init.
+        expect(init.ignoreChanges).toEqual(["stdin"]);
+    });
+
+    it("renders kubeadm's config with the exact pin, the endpoint, the subnets and the node's address", async () => {
+        const e = await runStack(stack);
+        const init = ofType(e, COMMAND).find((c) => c.name.endsWith("-init"))!;
+        const bundle = decodeBundle(stdinOf(init));
+        expect(bundle.entry).toBe("init.sh");
+        expect(bundle.files["kubeadm.yaml"].mode).toBe("0600");
+        const docs = yaml.loadAll(bundle.files["kubeadm.yaml"].content) as Record<string, any>[];
+        expect(docs.map((d) => [d.apiVersion, d.kind])).toEqual([
+            ["kubeadm.k8s.io/v1beta4", "InitConfiguration"],
+            ["kubeadm.k8s.io/v1beta4", "ClusterConfiguration"],
+            ["kubelet.config.k8s.io/v1beta1", "KubeletConfiguration"],
+        ]);
+        expect(docs[0].localAPIEndpoint).toEqual({ advertiseAddress: first.address, bindPort: 6443 });
+        expect(docs[0].nodeRegistration.name).toBe(first.name);
+        expect(docs[0].bootstrapTokens[0].token).toMatch(TOKEN_RE);
+        expect(docs[0].certificateKey).toMatch(/^[0-9a-f]{64}$/);
+        expect(docs[1]).toMatchObject({
+            kubernetesVersion: `v${cluster.kubernetesVersion.text}`,
+            clusterName: cluster.name,
+            controlPlaneEndpoint: cluster.controlPlaneEndpoint.text,
+            networking: { podSubnet: cluster.networks.pods, serviceSubnet: cluster.networks.services },
+        });
+        expect(docs[2].cgroupDriver).toBe("systemd");
+    });
+
+    it("keeps the token and certificate key secret, never in a command line, and the init logs nothing", async () => {
+        const e = await runStack(stack);
+        const init = ofType(e, COMMAND).find((c) => c.name.endsWith("-init"))!;
+        expect(init.secretInputs).toEqual(expect.arrayContaining(["connection", "stdin"]));
+        expect(init.inputs.logging).toBe("none");
+        expect(init.inputs.create).toBe(ofType(e, COMMAND)[0].inputs.create);
+        const token = (yaml.loadAll(decodeBundle(stdinOf(init)).files["kubeadm.yaml"].content)[0] as any).bootstrapTokens[0].token;
+        expect(String(init.inputs.create)).not.toContain(token);
+        for (const r of ofType(e, "random:index/randomString:RandomString").concat(ofType(e, "random:index/randomBytes:RandomBytes"))) {
+            expect(r.parent).toBe(byName(e, `${cluster.name}-control-plane`).urn);
+        }
+    });
+
+    it("exports the kubeconfig as a secret and the CA hash in the clear", async () => {
+        const e = await runStack(stack);
+        expect(e.outputs.kubeconfig.secret).toBe(true);
+        expect(yaml.load(String(e.outputs.kubeconfig.value))).toMatchObject({
+            kind: "Config",
+            clusters: [{ cluster: { server: `https://${cluster.controlPlaneEndpoint.text}` } }],
+        });
+        expect(e.outputs.caCertHash).toEqual({ value: PLACEHOLDER_CA_HASH, secret: false });
+    });
+
+    it("fails the deploy with a clear message, not the kubeconfig, when init.sh prints no readback", () => {
+        const kubeconfig = Buffer.from("secret kubeconfig").toString("base64");
+        expect(parseReadback(`log line\n{"caCertHash": "${PLACEHOLDER_CA_HASH}", "kubeconfig": "${kubeconfig}"}\n`))
+            .toEqual({ caCertHash: PLACEHOLDER_CA_HASH, kubeconfig });
+        for (const stdout of ["", "kubeadm said something else\n", `{"caCertHash": "md5:1", "kubeconfig": "${kubeconfig}"}`]) {
+            expect(() => parseReadback(stdout)).toThrow(/^init\.sh did not print the CA hash and kubeconfig on its last line of stdout$/);
+        }
     });
 });

@@ -51,8 +51,13 @@ describe.each(STACKS)("synth of %s", (stack) => {
         }
         const { resources, outputs } = JSON.parse(fs.readFileSync(path.join(dir, "resources.json"), "utf8"));
         expect(outputs.kubernetesVersion).toEqual({ secret: false, value: cluster.kubernetesVersion.text });
-        const commands = resources.filter((x: { type: string }) => x.type === "command:remote:Command");
+        const commands = resources.filter((x: { type: string; name: string }) => x.type === "command:remote:Command" && x.name.endsWith("-prepare"));
         expect(commands).toHaveLength(cluster.nodes.length);
+        const first = cluster.nodes.find((n) => n.role === "control-plane")!;
+        expect(files).toEqual(expect.arrayContaining([`nodes/${first.name}/init.sh`, `nodes/${first.name}/init.kubeadm.yaml`]));
+        expect(files.filter((f) => f.endsWith("/init.sh"))).toEqual([`nodes/${first.name}/init.sh`]);
+        expect(outputs.kubeconfig).toEqual({ secret: true, value: "<secret>" });
+        expect(outputs.caCertHash.secret).toBe(false);
         for (const c of commands) {
             expect(c.parent).toMatch(/lsst-k8s:node:NodePrep::/);
             expect(c.dependencies).toEqual([]);

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { PROJECT } from "../config";
+import { offlineOutputs } from "./offline";
 
 export interface RecordedResource {
     readonly urn: string;
@@ -22,6 +23,7 @@ export interface RecordedResource {
     /** Dotted paths of inputs that are secrets ("connection.privateKey"). */
     readonly secretInputs: readonly string[];
     readonly additionalSecretOutputs: readonly string[];
+    readonly ignoreChanges: readonly string[];
     readonly customTimeouts?: Record<string, string>;
 }
 
@@ -47,6 +49,7 @@ export interface EvaluateOptions {
     readonly secretKeys: readonly string[];
     /** Loads the program and returns its exports (require("../index"), in isolation under jest). */
     readonly load: () => Record<string, unknown>;
+    /** What mocked resources return beyond their inputs; default tools/offline.ts. */
     readonly mockOutputs?: MockOutputs;
 }
 
@@ -56,7 +59,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     await pulumi.runtime.setMocks({
         newResource: (args) => ({
             id: `${args.name}-id`,
-            state: { ...args.inputs, ...(opts.mockOutputs?.(args.type, args.name, args.inputs) ?? {}) },
+            state: { ...args.inputs, ...(opts.mockOutputs ?? offlineOutputs)(args.type, args.name, args.inputs) },
         }),
         call: (args) => args.inputs,
     }, PROJECT, opts.stack, false);
@@ -71,12 +74,26 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
         return register(req, callback);
     };
 
-    const exports = opts.load();
+    // A failed apply surfaces as an unhandled rejection, which the engine turns into a failed run;
+    // here it fails the evaluation the same way instead of killing the process.
+    const failures: unknown[] = [];
+    const onRejection = (reason: unknown) => failures.push(reason);
+    process.on("unhandledRejection", onRejection);
     const outputs: Record<string, StackOutput> = {};
-    for (const [key, value] of Object.entries(exports)) {
-        outputs[key] = await resolve(value);
+    try {
+        const exports = opts.load();
+        for (const [key, value] of Object.entries(exports)) {
+            outputs[key] = await resolve(value);
+        }
+        await settle();
+        // Rejections are reported on a later turn of the event loop.
+        await new Promise((done) => setImmediate(done));
+    } finally {
+        process.off("unhandledRejection", onRejection);
     }
-    await settle();
+    if (failures.length) {
+        throw failures[0];
+    }
     return { stack: opts.stack, resources: recorded, outputs };
 }
 
@@ -90,7 +107,8 @@ async function resolve(value: unknown): Promise<StackOutput> {
     if (pulumi.Output.isInstance(value)) {
         const output = value as pulumi.Output<unknown>;
         const secret = await pulumi.isSecret(output);
-        const resolved = await new Promise<unknown>((ok) => output.apply((v) => ok(v)));
+        // Output.promise() is internal to the SDK but is the only way to see a failed apply as a rejection.
+        const resolved = await (output as unknown as { promise(): Promise<unknown> }).promise();
         return { value: resolved, secret };
     }
     return { value, secret: false };
@@ -123,6 +141,7 @@ function record(monitor: any, req: any): RecordedResource {
         inputs,
         secretInputs,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        ignoreChanges: req.getIgnorechangesList(),
         ...(Object.keys(customTimeouts).length ? { customTimeouts } : {}),
     };
 }

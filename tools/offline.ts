@@ -1,0 +1,62 @@
+/**
+ * What the world would answer, offline: placeholder values for what random generates and what hosts
+ * print. They are recognisably fake (never real secrets) yet well-formed, so the program's parsing and
+ * kubeadm-format checks run exactly as they would on a real deploy.
+ */
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import * as yaml from "js-yaml";
+import { decodeBundle, isBundle } from "../components/bundle";
+import { MockOutputs } from "./evaluate";
+
+const FILLER = "placeholder";
+
+/** A lower-case alphanumeric placeholder of the requested length. */
+function filler(length: number): string {
+    return FILLER.repeat(Math.ceil(length / FILLER.length)).slice(0, length);
+}
+
+function plain(value: unknown): unknown {
+    const o = value as Record<string, unknown> | undefined;
+    return o && typeof o === "object" && o[specialSigKey] === specialSecretSig ? o.value : value;
+}
+
+/** The kubeconfig init.sh would read back, pointing at the configured endpoint. */
+export function placeholderKubeconfig(server: string): string {
+    return yaml.dump({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "kubernetes", cluster: { server: `https://${server}`, "certificate-authority-data": "PLACEHOLDER" } }],
+        users: [{ name: "kubernetes-admin", user: { "client-certificate-data": "PLACEHOLDER", "client-key-data": "PLACEHOLDER" } }],
+        contexts: [{ name: "kubernetes-admin@kubernetes", context: { cluster: "kubernetes", user: "kubernetes-admin" } }],
+        "current-context": "kubernetes-admin@kubernetes",
+    });
+}
+
+export const PLACEHOLDER_CA_HASH = `sha256:${"0".repeat(64)}`;
+
+export const offlineOutputs: MockOutputs = (type, _name, inputs) => {
+    switch (type) {
+        case "random:index/randomString:RandomString":
+            return { result: filler(Number(inputs.length)) };
+        case "random:index/randomBytes:RandomBytes": {
+            const bytes = Buffer.alloc(Number(inputs.length), 0x5e);
+            return { hex: bytes.toString("hex"), base64: bytes.toString("base64") };
+        }
+        case "command:remote:Command": {
+            const stdin = plain(inputs.stdin);
+            if (!isBundle(stdin)) {
+                return { stdout: "", stderr: "" };
+            }
+            const bundle = decodeBundle(stdin);
+            if (bundle.entry === "init.sh") {
+                const config = yaml.loadAll(bundle.files["kubeadm.yaml"].content) as Record<string, unknown>[];
+                const endpoint = String(config.find((d) => d.kind === "ClusterConfiguration")?.controlPlaneEndpoint);
+                const kubeconfig = Buffer.from(placeholderKubeconfig(endpoint)).toString("base64");
+                return { stdout: `{"caCertHash": "${PLACEHOLDER_CA_HASH}", "kubeconfig": "${kubeconfig}"}\n`, stderr: "" };
+            }
+            return { stdout: "", stderr: "" };
+        }
+        default:
+            return {};
+    }
+};
