@@ -12,3 +12,4 @@ export const kubernetesVersion = config.cluster.kubernetesVersion.text;
 export const nodes = cluster.nodes;
 export const caCertHash = cluster.controlPlane.caCertHash;
 export const kubeconfig = cluster.controlPlane.kubeconfig;
+export const joinCommand = cluster.controlPlane.joinCommand;

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, NodeRole } from "../config";
+import { ClusterConfig, NodeConfig, NodeRole } from "../config";
 import { nodeConnection } from "./connection";
 import { ControlPlane } from "./ControlPlane";
+import { NodeJoin } from "./NodeJoin";
 import { NodePrep } from "./NodePrep";
 
 export interface ClusterArgs {
@@ -28,6 +29,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly nodes: readonly NodeSummary[];
     /** kubeadm init on the first control plane; its kubeconfig and CA hash. */
     readonly controlPlane: ControlPlane;
+    /** Every other node's join, by node name. */
+    readonly joins: Readonly<Record<string, NodeJoin>>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:cluster:Cluster", name, {}, opts);
@@ -51,6 +54,29 @@ export class Cluster extends pulumi.ComponentResource {
             connection: nodeConnection(config.ssh, first, args.sshPrivateKey),
             dependsOn: [preparations[first.name].command],
         }, { parent: this });
+
+        // init → control-plane joins, one at a time (etcd grows by one member at a time) → workers, all
+        // at once. Nothing else is serialised.
+        const joins: Record<string, NodeJoin> = {};
+        const joinArgs = (node: NodeConfig, after: pulumi.Resource[]) => ({
+            cluster: config,
+            node,
+            connection: nodeConnection(config.ssh, node, args.sshPrivateKey),
+            controlPlaneNode: first,
+            controlPlaneConnection: nodeConnection(config.ssh, first, args.sshPrivateKey),
+            caCertHash: this.controlPlane.caCertHash,
+            certificateKey: this.controlPlane.certificateKey,
+            dependsOn: [preparations[node.name].command, ...after],
+        });
+        let previous: pulumi.Resource = this.controlPlane.init;
+        for (const node of config.nodes.filter((n) => n.role === "control-plane" && n !== first)) {
+            joins[node.name] = new NodeJoin(`${name}-${node.name}-join`, joinArgs(node, [previous]), { parent: this });
+            previous = joins[node.name].join;
+        }
+        for (const node of config.nodes.filter((n) => n.role === "worker")) {
+            joins[node.name] = new NodeJoin(`${name}-${node.name}-join`, joinArgs(node, [previous]), { parent: this });
+        }
+        this.joins = joins;
         this.nodes = config.nodes.map(({ name: n, role, address }) => ({ name: n, role, address }));
         this.registerOutputs({ nodes: this.nodes, kubeconfig: this.controlPlane.kubeconfig, caCertHash: this.controlPlane.caCertHash });
     }

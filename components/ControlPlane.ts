@@ -49,6 +49,11 @@ export class ControlPlane extends pulumi.ComponentResource {
     readonly caCertHash: pulumi.Output<string>;
     /** The key that decrypts the control-plane certificates kubeadm uploads (secret). */
     readonly certificateKey: pulumi.Output<string>;
+    /**
+     * `kubeadm join ...` with the init token (secret). Valid 24 hours after init; after that, run
+     * `kubeadm token create --print-join-command` on a control plane.
+     */
+    readonly joinCommand: pulumi.Output<string>;
     /** The init command; joins depend on it. */
     readonly init: command.remote.Command;
 
@@ -90,6 +95,7 @@ export class ControlPlane extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(readback.apply((r) => Buffer.from(r.kubeconfig, "base64").toString("utf8")));
         this.caCertHash = pulumi.unsecret(readback.apply((r) => r.caCertHash));
         this.certificateKey = pulumi.secret(certificateKey.hex);
-        this.registerOutputs({ kubeconfig: this.kubeconfig, caCertHash: this.caCertHash });
+        this.joinCommand = pulumi.secret(pulumi.interpolate`kubeadm join ${args.cluster.controlPlaneEndpoint.text} --token ${tokenId.result}.${tokenSecret.result} --discovery-token-ca-cert-hash ${this.caCertHash}`);
+        this.registerOutputs({ kubeconfig: this.kubeconfig, caCertHash: this.caCertHash, joinCommand: this.joinCommand });
     }
 }

@@ -83,14 +83,18 @@ export function isBundle(text: unknown): text is string {
 
 /**
  * The command line of every remote action: bootstrap.sh's code inside single quotes, run by bash
- * whatever the login shell is. It is the same for every action and every node; what differs travels on stdin.
+ * whatever the login shell is. It is the same for every action and every node; what differs travels on
+ * stdin. `entry` runs another script of the same bundle (for a delete command).
  */
-export function bootstrapCommand(): string {
+export function bootstrapCommand(entry?: string): string {
+    if (entry !== undefined && !NAME_RE.test(entry)) {
+        throw new Error(`bundle entry ${JSON.stringify(entry)} has a name bootstrap.sh refuses`);
+    }
     const text = script("bootstrap.sh");
     if (text.includes("'")) {
         throw new Error("components/scripts/bootstrap.sh must not contain a single quote: it is sent inside one");
     }
     // Comment lines are for readers of the file; the command line carries only the code.
     const code = text.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n").trim();
-    return `bash -c '${code}\n' lsst-k8s-bootstrap`;
+    return `bash -c '${code}\n' lsst-k8s-bootstrap${entry ? ` ${entry}` : ""}`;
 }

@@ -35,8 +35,10 @@ export function initConfiguration(cluster: ClusterConfig, node: NodeConfig, secr
             kind: "InitConfiguration",
             bootstrapTokens: [{
                 token: secrets.token,
-                description: "lsst-k8s: used by kubeadm init only; joins mint their own token",
-                ttl: "1h0m0s",
+                // kubeadm's default life. The program's own joins mint fresh tokens; this one only backs the
+                // joinCommand stack output, for an admin joining a host by hand on the first day.
+                description: "lsst-k8s: init token, published as the joinCommand output",
+                ttl: "24h0m0s",
                 groups: ["system:bootstrappers:kubeadm:default-node-token"],
                 usages: ["signing", "authentication"],
             }],
@@ -57,6 +59,74 @@ export function initConfiguration(cluster: ClusterConfig, node: NodeConfig, secr
             apiVersion: "kubelet.config.k8s.io/v1beta1",
             kind: "KubeletConfiguration",
             cgroupDriver: "systemd",
+        },
+    ];
+}
+
+/** What a node needs to join: a fresh token, the CA hash, and for control planes the certificate key. */
+export interface JoinSecrets {
+    readonly token: string;
+    /** "sha256:<hex>" */
+    readonly caCertHash: string;
+    /** Only for control planes. */
+    readonly certificateKey?: string;
+}
+
+/**
+ * A node's JoinConfiguration. Discovery always pins the CA hash: never
+ * --discovery-token-unsafe-skip-ca-verification.
+ */
+export function joinConfiguration(cluster: ClusterConfig, node: NodeConfig, secrets: JoinSecrets): Record<string, unknown>[] {
+    if (!TOKEN_RE.test(secrets.token) || !/^sha256:[0-9a-f]{64}$/.test(secrets.caCertHash)) {
+        throw new Error(`joining ${node.name} needs a kubeadm token and a sha256 CA hash`);
+    }
+    const controlPlane = node.role === "control-plane";
+    if (controlPlane && !/^[0-9a-f]{64}$/.test(secrets.certificateKey ?? "")) {
+        throw new Error(`control plane ${node.name} needs the 64-hex-digit certificate key to join`);
+    }
+    return [{
+        apiVersion: kubeadmApiVersion(cluster.kubernetesVersion),
+        kind: "JoinConfiguration",
+        discovery: {
+            bootstrapToken: {
+                apiServerEndpoint: cluster.controlPlaneEndpoint.text,
+                token: secrets.token,
+                caCertHashes: [secrets.caCertHash],
+            },
+        },
+        nodeRegistration: { name: node.name, criSocket: CRI_SOCKET },
+        ...(controlPlane
+            ? {
+                controlPlane: {
+                    localAPIEndpoint: { advertiseAddress: node.address, bindPort: API_SERVER_PORT },
+                    certificateKey: secrets.certificateKey,
+                },
+            }
+            : {}),
+    }];
+}
+
+/**
+ * What `kubeadm init phase upload-certs` reads on the first control plane: the certificate key travels in
+ * this file rather than on the command line. The uploaded certificates expire after two hours, so they are
+ * uploaded again each time a control plane joins.
+ */
+export function uploadCertsConfiguration(cluster: ClusterConfig, first: NodeConfig, certificateKey: string): Record<string, unknown>[] {
+    const apiVersion = kubeadmApiVersion(cluster.kubernetesVersion);
+    return [
+        {
+            apiVersion,
+            kind: "InitConfiguration",
+            certificateKey,
+            localAPIEndpoint: { advertiseAddress: first.address, bindPort: API_SERVER_PORT },
+            nodeRegistration: { name: first.name, criSocket: CRI_SOCKET },
+        },
+        {
+            apiVersion,
+            kind: "ClusterConfiguration",
+            kubernetesVersion: `v${cluster.kubernetesVersion.text}`,
+            clusterName: cluster.name,
+            controlPlaneEndpoint: cluster.controlPlaneEndpoint.text,
         },
     ];
 }

@@ -2,10 +2,11 @@ import { decodeBundle, isBundle } from "../components/bundle";
 import { prepareBundle } from "../components/nodeFiles";
 import { validateConfig } from "../config";
 import * as yaml from "js-yaml";
-import { TOKEN_RE } from "../components/kubeadm";
+import { joinConfiguration, TOKEN_RE } from "../components/kubeadm";
+import { parseToken } from "../components/NodeJoin";
 import { parseReadback } from "../components/ControlPlane";
 import { Evaluation, RecordedResource } from "../tools/evaluate";
-import { PLACEHOLDER_CA_HASH } from "../tools/offline";
+import { PLACEHOLDER_CA_HASH, PLACEHOLDER_TOKEN } from "../tools/offline";
 import { byName, clusterOf, dependsOn, FAKE_SSH_KEY, ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
 
 const COMMAND = "command:remote:Command";
@@ -245,5 +246,119 @@ describe.each(STACKS)("kubeadm init on stack %s", (stack: StackName) => {
         for (const stdout of ["", "kubeadm said something else\n", `{"caCertHash": "md5:1", "kubeconfig": "${kubeconfig}"}`]) {
             expect(() => parseReadback(stdout)).toThrow(/^init\.sh did not print the CA hash and kubeconfig on its last line of stdout$/);
         }
+    });
+});
+
+describe.each(STACKS)("joins on stack %s", (stack: StackName) => {
+    const cluster = validateConfig(rawConfig(stack).config).config!;
+    const [first, ...otherControlPlanes] = cluster.nodes.filter((n) => n.role === "control-plane");
+    const workers = cluster.nodes.filter((n) => n.role === "worker");
+    const runOf = (e: Evaluation, node: string) => byName(e, `${cluster.name}-${node}-join-run`);
+    const tokenOf = (e: Evaluation, node: string) => byName(e, `${cluster.name}-${node}-join-token`);
+    const host = (r: RecordedResource) => (r.inputs.connection as Record<string, unknown>).host;
+
+    it("joins every other node: a token minted on the first control plane, then kubeadm join on the node", async () => {
+        const e = await runStack(stack);
+        expect(ofType(e, "lsst-k8s:cluster:NodeJoin")).toHaveLength(cluster.nodes.length - 1);
+        for (const node of [...otherControlPlanes, ...workers]) {
+            const component = byName(e, `${cluster.name}-${node.name}-join`);
+            expect(component.parent).toBe(byName(e, cluster.name).urn);
+            const token = tokenOf(e, node.name);
+            const run = runOf(e, node.name);
+            expect([token.parent, run.parent]).toEqual([component.urn, component.urn]);
+            expect(host(token)).toBe(first.address);
+            expect(host(run)).toBe(node.address);
+            expect(dependsOn(e, run, token)).toBe(true);
+            expect(dependsOn(e, run, byName(e, `${cluster.name}-${node.name}-prepare`))).toBe(true);
+            expect(dependsOn(e, token, ofType(e, COMMAND).find((c) => c.name.endsWith("-init"))!)).toBe(true);
+            for (const r of [token, run]) {
+                expect(r.secretInputs).toEqual(expect.arrayContaining(["connection", "stdin"]));
+                expect(r.additionalSecretOutputs).toEqual(expect.arrayContaining(["stdout", "stderr"]));
+                expect(r.inputs.logging).toBe("none");
+                expect(r.ignoreChanges).toEqual(["stdin"]);
+            }
+        }
+        expect(ofType(e, "lsst-k8s:cluster:NodeJoin").map((j) => j.name)).not.toContain(`${cluster.name}-${first.name}-join`);
+    });
+
+    it("orders init → control-plane joins one at a time → workers, and nothing else", async () => {
+        const e = await runStack(stack);
+        const init = ofType(e, COMMAND).find((c) => c.name.endsWith("-init"))!;
+        const cpRuns = otherControlPlanes.map((n) => runOf(e, n.name));
+        cpRuns.forEach((run, i) => {
+            expect(dependsOn(e, run, init)).toBe(true);
+            for (const earlier of cpRuns.slice(0, i)) {
+                expect(dependsOn(e, run, earlier)).toBe(true);
+            }
+        });
+        const workerRuns = workers.map((n) => runOf(e, n.name));
+        for (const run of workerRuns) {
+            expect(dependsOn(e, run, init)).toBe(true);
+            for (const cp of cpRuns) {
+                expect(dependsOn(e, run, cp)).toBe(true);
+            }
+            for (const other of workerRuns.filter((r) => r !== run)) {
+                expect(dependsOn(e, run, other)).toBe(false);
+            }
+            // Only its own host's preparation.
+            for (const prep of prepareCommands(e).filter((p) => p.name !== run.name.replace(/-join-run$/, "-prepare"))) {
+                const ownControlPlanePath = [first, ...otherControlPlanes].some((n) => prep.name === `${cluster.name}-${n.name}-prepare`);
+                expect(dependsOn(e, run, prep)).toBe(ownControlPlanePath);
+            }
+        }
+    });
+
+    it("renders each JoinConfiguration with a fresh token, the pinned CA hash, and the certificate key for control planes only", async () => {
+        const e = await runStack(stack);
+        for (const node of [...otherControlPlanes, ...workers]) {
+            const run = runOf(e, node.name);
+            const bundle = decodeBundle(stdinOf(run));
+            expect(bundle.entry).toBe("join.sh");
+            expect(bundle.files["kubeadm.yaml"].mode).toBe("0600");
+            const [doc] = yaml.loadAll(bundle.files["kubeadm.yaml"].content) as Record<string, any>[];
+            expect(doc.kind).toBe("JoinConfiguration");
+            expect(doc.discovery.bootstrapToken).toEqual({
+                apiServerEndpoint: cluster.controlPlaneEndpoint.text,
+                token: PLACEHOLDER_TOKEN,
+                caCertHashes: [PLACEHOLDER_CA_HASH],
+            });
+            expect(doc.nodeRegistration.name).toBe(node.name);
+            const mint = decodeBundle(stdinOf(tokenOf(e, node.name)));
+            expect(paramsOf(tokenOf(e, node.name))).toEqual({ NODE_NAME: node.name, NODE_ROLE: node.role });
+            if (node.role === "control-plane") {
+                expect(doc.controlPlane.localAPIEndpoint).toEqual({ advertiseAddress: node.address, bindPort: 6443 });
+                expect(doc.controlPlane.certificateKey).toMatch(/^[0-9a-f]{64}$/);
+                expect(Object.keys(mint.files)).toContain("upload-certs.yaml");
+            } else {
+                expect(doc.controlPlane).toBeUndefined();
+                expect(Object.keys(mint.files)).not.toContain("upload-certs.yaml");
+            }
+            expect(bundle.files["kubeadm.yaml"].content + bundle.files["join.sh"].content).not.toMatch(/unsafe-skip-ca-verification/);
+        }
+    });
+
+    it("exports the join command as a secret", async () => {
+        const e = await runStack(stack);
+        expect(e.outputs.joinCommand.secret).toBe(true);
+        expect(e.outputs.joinCommand.value).toMatch(new RegExp(
+            `^kubeadm join ${cluster.controlPlaneEndpoint.text} --token [a-z0-9]{6}\\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}$`));
+    });
+});
+
+describe("join helpers", () => {
+    it("reads the minted token, and fails without echoing stdout otherwise", () => {
+        expect(parseToken(`{"token": "${PLACEHOLDER_TOKEN}"}\n`)).toBe(PLACEHOLDER_TOKEN);
+        for (const stdout of ["", "abcdef.0123456789abcdef\n", '{"token": "short.x"}']) {
+            expect(() => parseToken(stdout)).toThrow(/^mint-token\.sh did not print a token on its last line of stdout$/);
+        }
+    });
+
+    it("refuses to render a join without a token, a CA hash, or a control plane's certificate key", () => {
+        const cluster = validateConfig(rawConfig("dev").config).config!;
+        const cp = cluster.nodes[1];
+        const worker = cluster.nodes[cluster.nodes.length - 1];
+        expect(() => joinConfiguration(cluster, worker, { token: "bad", caCertHash: PLACEHOLDER_CA_HASH })).toThrow(/needs a kubeadm token/);
+        expect(() => joinConfiguration(cluster, worker, { token: PLACEHOLDER_TOKEN, caCertHash: "sha256:xyz" })).toThrow(/sha256 CA hash/);
+        expect(() => joinConfiguration(cluster, cp, { token: PLACEHOLDER_TOKEN, caCertHash: PLACEHOLDER_CA_HASH })).toThrow(/needs the 64-hex-digit certificate key/);
     });
 });

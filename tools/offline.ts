@@ -34,6 +34,9 @@ export function placeholderKubeconfig(server: string): string {
 
 export const PLACEHOLDER_CA_HASH = `sha256:${"0".repeat(64)}`;
 
+/** A token in kubeadm's format that is plainly not a real one. */
+export const PLACEHOLDER_TOKEN = `${filler(6)}.${filler(16)}`;
+
 export const offlineOutputs: MockOutputs = (type, _name, inputs) => {
     switch (type) {
         case "random:index/randomString:RandomString":
@@ -53,6 +56,9 @@ export const offlineOutputs: MockOutputs = (type, _name, inputs) => {
                 const endpoint = String(config.find((d) => d.kind === "ClusterConfiguration")?.controlPlaneEndpoint);
                 const kubeconfig = Buffer.from(placeholderKubeconfig(endpoint)).toString("base64");
                 return { stdout: `{"caCertHash": "${PLACEHOLDER_CA_HASH}", "kubeconfig": "${kubeconfig}"}\n`, stderr: "" };
+            }
+            if (bundle.entry === "mint-token.sh") {
+                return { stdout: `{"token": "${PLACEHOLDER_TOKEN}"}\n`, stderr: "" };
             }
             return { stdout: "", stderr: "" };
         }

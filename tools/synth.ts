@@ -61,16 +61,21 @@ interface OutFile {
 }
 
 function nodeFiles(evaluation: Evaluation, nodeByAddress: Map<string, string>): OutFile[] {
-    const files: OutFile[] = [];
-    for (const r of evaluation.resources) {
+    const actions = evaluation.resources.flatMap((r) => {
         const stdin = r.inputs.stdin;
         if (r.type !== "command:remote:Command" || !isBundle(stdin)) {
-            continue;
+            return [];
         }
         const host = String((r.inputs.connection as Record<string, unknown>)?.host);
-        const node = nodeByAddress.get(host) ?? host;
-        const bundle = decodeBundle(stdin);
-        const action = bundle.entry.replace(/\.sh$/, "");
+        return [{ r, node: nodeByAddress.get(host) ?? host, bundle: decodeBundle(stdin) }];
+    });
+    const files: OutFile[] = [];
+    for (const { r, node, bundle } of actions) {
+        // An action that runs more than once on a host (a token minted per joining node) is told apart
+        // by its resource name.
+        const base = bundle.entry.replace(/\.sh$/, "");
+        const repeated = actions.filter((a) => a.node === node && a.bundle.entry === bundle.entry).length > 1;
+        const action = repeated ? `${base}.${r.name}` : base;
         files.push({ path: `nodes/${node}/${action}.command.txt`, content: `${r.inputs.create}\n` });
         for (const [name, file] of Object.entries(bundle.files)) {
             // Scripts keep their names (lib.sh is shared by every action); inputs carry the action's name.
@@ -144,7 +149,12 @@ function writeAtomically(target: string, files: OutFile[], secrets: string[]): v
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const staging = fs.mkdtempSync(`${target}.tmp-`);
     try {
+        const written = new Map<string, string>();
         for (const f of files) {
+            if (written.has(f.path) && written.get(f.path) !== f.content) {
+                throw new Error(`two different contents for ${f.path}`);
+            }
+            written.set(f.path, f.content);
             if (secrets.some((s) => f.content.includes(s))) {
                 throw new Error(`refusing to write ${f.path}: it contains a secret value`);
             }

@@ -5,6 +5,8 @@
 #
 # Bundle format, one record a line:   lsst-k8s-bundle/1 ENTRY
 #                                     NAME MODE BASE64-CONTENT
+# An argument names another entry of the same bundle: a resource whose delete command must run a
+# different script (reset.sh, drain.sh) gets the same stdin as its create command.
 #
 # This text is passed to the remote shell inside single quotes, so it must never contain one.
 set -euo pipefail
@@ -15,6 +17,7 @@ cleanup() { rm -rf -- "$workdir"; }
 trap cleanup EXIT
 
 read -r magic entry
+entry=${1:-$entry}
 if [[ $magic != lsst-k8s-bundle/1 || ! $entry =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]]; then
     echo "lsst-k8s: stdin is not a bundle (got ${magic:0:40})" >&2
     exit 2

@@ -1,0 +1,113 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import type { remote } from "@pulumi/command/types/input";
+import { ClusterConfig, NodeConfig } from "../config";
+import { bootstrapCommand, Bundle, encodeBundle, renderParams, script } from "./bundle";
+import { joinConfiguration, renderDocuments, uploadCertsConfiguration } from "./kubeadm";
+
+export interface NodeJoinArgs {
+    /** The validated cluster (endpoint, version pin); no default. */
+    readonly cluster: ClusterConfig;
+    /** The node that joins; no default. */
+    readonly node: NodeConfig;
+    /** How to reach the joining node over SSH; no default. */
+    readonly connection: remote.ConnectionArgs;
+    /** The first control plane, where the join token is minted; no default. */
+    readonly controlPlaneNode: NodeConfig;
+    /** How to reach the first control plane over SSH; no default. */
+    readonly controlPlaneConnection: remote.ConnectionArgs;
+    /** "sha256:<hex>" of the cluster CA (ControlPlane.caCertHash); no default. */
+    readonly caCertHash: pulumi.Input<string>;
+    /** The certificate key (ControlPlane.certificateKey), secret; used by control planes only. */
+    readonly certificateKey: pulumi.Input<string>;
+    /** What must finish first: the node's preparation, kubeadm init, earlier joins; default none. */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+function lib(): Bundle["files"][string] {
+    return { content: script("lib.sh"), mode: "0644" };
+}
+
+/** Reads mint-token.sh's last line of stdout; throws without echoing it (it holds the token). */
+export function parseToken(stdout: string): string {
+    let token: unknown;
+    try {
+        token = JSON.parse(stdout.trim().split("\n").pop() ?? "").token;
+    } catch {
+        // Reported below.
+    }
+    if (typeof token !== "string" || !/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token)) {
+        throw new Error("mint-token.sh did not print a token on its last line of stdout");
+    }
+    return token;
+}
+
+/**
+ * One node joining the cluster (technote 003 "Adding Addition Nodes", kubespray's join phase): a token
+ * minted on the first control plane at the moment of the join, so the init token's 24-hour life never
+ * matters, then `kubeadm join` on the node with the CA hash pinned. Both commands run once: a new token
+ * or key never re-joins a node, and join.sh refuses a host that already has kubelet.conf.
+ */
+export class NodeJoin extends pulumi.ComponentResource {
+    /** The join command on the node; later steps on this node depend on it. */
+    readonly join: command.remote.Command;
+
+    constructor(name: string, args: NodeJoinArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lsst-k8s:cluster:NodeJoin", name, {}, opts);
+        const { cluster, node } = args;
+        const controlPlane = node.role === "control-plane";
+
+        const mint = new command.remote.Command(`${name}-token`, {
+            connection: args.controlPlaneConnection,
+            create: bootstrapCommand(),
+            stdin: pulumi.secret(pulumi.output(args.certificateKey).apply((key) => encodeBundle({
+                entry: "mint-token.sh",
+                files: {
+                    "mint-token.sh": { content: script("mint-token.sh"), mode: "0755" },
+                    "lib.sh": lib(),
+                    "params.env": { content: renderParams({ NODE_NAME: node.name, NODE_ROLE: node.role }), mode: "0600" },
+                    ...(controlPlane
+                        ? { "upload-certs.yaml": { content: renderDocuments(uploadCertsConfiguration(cluster, args.controlPlaneNode, key)), mode: "0600" } }
+                        : {}),
+                },
+            }))),
+            logging: "none",
+        }, {
+            parent: this,
+            dependsOn: args.dependsOn,
+            additionalSecretOutputs: ["stdout", "stderr"],
+            ignoreChanges: ["stdin"],
+        });
+
+        const stdin = pulumi.secret(pulumi.all([mint.stdout, args.caCertHash, args.certificateKey])
+            .apply(([stdout, caCertHash, certificateKey]) => encodeBundle({
+                entry: "join.sh",
+                files: {
+                    "join.sh": { content: script("join.sh"), mode: "0755" },
+                    "lib.sh": lib(),
+                    "kubeadm.yaml": {
+                        content: renderDocuments(joinConfiguration(cluster, node, {
+                            token: parseToken(stdout),
+                            caCertHash,
+                            ...(controlPlane ? { certificateKey } : {}),
+                        })),
+                        mode: "0600",
+                    },
+                },
+            })));
+
+        this.join = new command.remote.Command(`${name}-run`, {
+            connection: args.connection,
+            create: bootstrapCommand(),
+            stdin,
+            logging: "none",
+        }, {
+            parent: this,
+            dependsOn: args.dependsOn,
+            additionalSecretOutputs: ["stdout", "stderr"],
+            customTimeouts: { create: "20m", update: "20m" },
+            ignoreChanges: ["stdin"],
+        });
+        this.registerOutputs({});
+    }
+}

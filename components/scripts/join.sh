@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Joins this host to the cluster (technote 003 "Adding Addition Nodes") from the JoinConfiguration the
+# program rendered: a token minted for this join, the CA hash pinned, and for a control plane the
+# certificate key. Runs as root from a bundle holding this script, lib.sh and kubeadm.yaml.
+set -Eeuo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+kubelet_conf="$ROOT/etc/kubernetes/kubelet.conf"
+log_dir="$ROOT/var/log/lsst-k8s"
+
+step join
+[[ $(id -u) -eq 0 ]] || die "must run as root"
+[[ -r $HERE/kubeadm.yaml ]] || die "the bundle has no kubeadm.yaml"
+if [[ -f $kubelet_conf ]]; then
+    # A host that already joined keeps its identity: a second join would fail or, after a reset
+    # elsewhere, register a duplicate.
+    log "  /etc/kubernetes/kubelet.conf exists: this host has already joined"
+else
+    mkdir -p "$log_dir"
+    chmod 0700 "$log_dir"
+    log_file="$log_dir/kubeadm-join.log"
+    if ! kubeadm join --config "$HERE/kubeadm.yaml" >"$log_file" 2>&1; then
+        tail -n 20 "$log_file" | sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<token>/g; s/[0-9a-f]{64}/<key>/g' >&2
+        die "kubeadm join failed; the whole log is $log_file on this host"
+    fi
+    chmod 0600 "$log_file"
+    changed "kubeadm join"
+fi
+
+finish
