@@ -68,6 +68,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                 entry: "init.sh",
                 files: {
                     "init.sh": { content: script("init.sh"), mode: "0755" },
+                    "reset.sh": { content: script("reset.sh"), mode: "0755" },
                     "lib.sh": { content: script("lib.sh"), mode: "0644" },
                     "kubeadm.yaml": {
                         content: renderDocuments(initConfiguration(args.cluster, args.node, { token: `${id}.${secret}`, certificateKey: key })),
@@ -79,6 +80,8 @@ export class ControlPlane extends pulumi.ComponentResource {
         this.init = new command.remote.Command(`${name}-init`, {
             connection: args.connection,
             create: bootstrapCommand(),
+            // Only on `pulumi destroy`: the first control plane is the cluster; it goes last.
+            delete: bootstrapCommand("reset.sh"),
             stdin,
             // stdout carries the kubeconfig; kubeadm's own output stays in a root-only log on the host.
             logging: "none",
@@ -86,7 +89,7 @@ export class ControlPlane extends pulumi.ComponentResource {
             parent: this,
             dependsOn: args.dependsOn,
             additionalSecretOutputs: ["stdout", "stderr"],
-            customTimeouts: { create: "20m", update: "20m" },
+            customTimeouts: { create: "20m", update: "20m", delete: "20m" },
             // A new token or key must never re-run init on a live cluster (init.sh refuses anyway).
             ignoreChanges: ["stdin"],
         });

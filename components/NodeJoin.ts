@@ -22,6 +22,8 @@ export interface NodeJoinArgs {
     readonly certificateKey: pulumi.Input<string>;
     /** What must finish first: the node's preparation, kubeadm init, earlier joins; default none. */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** How long a drain may take when the node is removed before it is deleted anyway; default "300s". */
+    readonly drainTimeout?: string;
 }
 
 function lib(): Bundle["files"][string] {
@@ -43,14 +45,17 @@ export function parseToken(stdout: string): string {
 }
 
 /**
- * One node joining the cluster (technote 003 "Adding Addition Nodes", kubespray's join phase): a token
- * minted on the first control plane at the moment of the join, so the init token's 24-hour life never
- * matters, then `kubeadm join` on the node with the CA hash pinned. Both commands run once: a new token
- * or key never re-joins a node, and join.sh refuses a host that already has kubelet.conf.
+ * One node's membership of the cluster (technote 003 "Adding Addition Nodes" and "Removing Nodes",
+ * kubespray's join and remove phases). Joining: a token minted on the first control plane at the moment
+ * of the join, so the init token's 24-hour life never matters, then `kubeadm join` on the node with the
+ * CA hash pinned. Both run once: a new token or key never re-joins a node, and join.sh refuses a host
+ * that already has kubelet.conf. Leaving: drain, delete from the API, reset the host.
  */
 export class NodeJoin extends pulumi.ComponentResource {
-    /** The join command on the node; later steps on this node depend on it. */
+    /** The join command on the node (its delete resets the host); later steps on this node depend on it. */
     readonly join: command.remote.Command;
+    /** Drains and deletes the node from the API when it leaves the inventory. */
+    readonly drain: command.remote.Command;
 
     constructor(name: string, args: NodeJoinArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:cluster:NodeJoin", name, {}, opts);
@@ -84,6 +89,7 @@ export class NodeJoin extends pulumi.ComponentResource {
                 entry: "join.sh",
                 files: {
                     "join.sh": { content: script("join.sh"), mode: "0755" },
+                    "reset.sh": { content: script("reset.sh"), mode: "0755" },
                     "lib.sh": lib(),
                     "kubeadm.yaml": {
                         content: renderDocuments(joinConfiguration(cluster, node, {
@@ -99,15 +105,36 @@ export class NodeJoin extends pulumi.ComponentResource {
         this.join = new command.remote.Command(`${name}-run`, {
             connection: args.connection,
             create: bootstrapCommand(),
+            delete: bootstrapCommand("reset.sh"),
             stdin,
             logging: "none",
         }, {
             parent: this,
             dependsOn: args.dependsOn,
             additionalSecretOutputs: ["stdout", "stderr"],
-            customTimeouts: { create: "20m", update: "20m" },
+            customTimeouts: { create: "20m", update: "20m", delete: "20m" },
             ignoreChanges: ["stdin"],
         });
+
+        // Removal runs in reverse dependency order: this resource depends on the join, so deleting the
+        // node from the inventory first drains and deletes it from the API (here, on the control plane),
+        // then resets the host (the join's delete). Its create only stores the bundle for that moment.
+        this.drain = new command.remote.Command(`${name}-drain`, {
+            connection: args.controlPlaneConnection,
+            create: "cat >/dev/null",
+            delete: bootstrapCommand("drain.sh"),
+            stdin: encodeBundle({
+                entry: "drain.sh",
+                files: {
+                    "drain.sh": { content: script("drain.sh"), mode: "0755" },
+                    "lib.sh": lib(),
+                    "params.env": {
+                        content: renderParams({ NODE_NAME: node.name, DRAIN_TIMEOUT: args.drainTimeout ?? "300s" }),
+                        mode: "0600",
+                    },
+                },
+            }),
+        }, { parent: this, dependsOn: [this.join], customTimeouts: { delete: "20m" } });
         this.registerOutputs({});
     }
 }

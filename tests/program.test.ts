@@ -1,4 +1,4 @@
-import { decodeBundle, isBundle } from "../components/bundle";
+import { bootstrapCommand, decodeBundle, isBundle } from "../components/bundle";
 import { prepareBundle } from "../components/nodeFiles";
 import { validateConfig } from "../config";
 import * as yaml from "js-yaml";
@@ -78,8 +78,14 @@ describe.each(STACKS)("stack %s", (stack: StackName) => {
             expect(stdinOf(cmd)).not.toContain(FAKE_SSH_KEY);
             expect(Buffer.from(stdinOf(cmd)).toString()).not.toContain(Buffer.from(FAKE_SSH_KEY).toString("base64"));
         }
-        // Every node runs the same command line: what differs travels on stdin.
-        expect(new Set(ofType(e, COMMAND).map((c) => c.inputs.create)).size).toBe(1);
+        // Every action runs the same command line, bar the entry it names: what differs travels on stdin.
+        const lines = new Set(ofType(e, COMMAND).flatMap((c) => [c.inputs.create, c.inputs.delete]).filter((c) => c !== undefined));
+        expect([...lines].sort()).toEqual([
+            "cat >/dev/null",
+            bootstrapCommand(),
+            ...(cluster.nodes.length > 1 ? [bootstrapCommand("drain.sh")] : []),
+            bootstrapCommand("reset.sh"),
+        ].sort());
     });
 
     it("connects with the configured user, pinned host keys, retries and bastion", async () => {
@@ -360,5 +366,53 @@ describe("join helpers", () => {
         expect(() => joinConfiguration(cluster, worker, { token: "bad", caCertHash: PLACEHOLDER_CA_HASH })).toThrow(/needs a kubeadm token/);
         expect(() => joinConfiguration(cluster, worker, { token: PLACEHOLDER_TOKEN, caCertHash: "sha256:xyz" })).toThrow(/sha256 CA hash/);
         expect(() => joinConfiguration(cluster, cp, { token: PLACEHOLDER_TOKEN, caCertHash: PLACEHOLDER_CA_HASH })).toThrow(/needs the 64-hex-digit certificate key/);
+    });
+});
+
+describe.each(STACKS)("removal on stack %s", (stack: StackName) => {
+    const cluster = validateConfig(rawConfig(stack).config).config!;
+    const first = cluster.nodes.find((n) => n.role === "control-plane")!;
+
+    it("drains and deletes a removed node from the first control plane, then resets the host", async () => {
+        const e = await runStack(stack);
+        for (const node of cluster.nodes.filter((n) => n !== first)) {
+            const run = byName(e, `${cluster.name}-${node.name}-join-run`);
+            const drain = byName(e, `${cluster.name}-${node.name}-join-drain`);
+            expect(drain.parent).toBe(byName(e, `${cluster.name}-${node.name}-join`).urn);
+            // Deletion runs in reverse dependency order: the drain (which depends on the join) goes first.
+            expect(drain.dependencies).toContain(run.urn);
+            expect((drain.inputs.connection as Record<string, unknown>).host).toBe(first.address);
+            expect(drain.inputs.create).toBe("cat >/dev/null");
+            expect(drain.inputs.delete).toBe(bootstrapCommand("drain.sh"));
+            expect(paramsOf(drain)).toEqual({ NODE_NAME: node.name, DRAIN_TIMEOUT: "300s" });
+            expect(run.inputs.delete).toBe(bootstrapCommand("reset.sh"));
+            expect(Object.keys(decodeBundle(stdinOf(run)).files)).toContain("reset.sh");
+            expect(run.customTimeouts?.delete).toBe("20m");
+        }
+    });
+
+    it("resets the first control plane only when the whole cluster is destroyed", async () => {
+        const e = await runStack(stack);
+        const init = ofType(e, COMMAND).find((c) => c.name.endsWith("-init"))!;
+        expect(init.inputs.delete).toBe(bootstrapCommand("reset.sh"));
+        expect(Object.keys(decodeBundle(stdinOf(init)).files)).toContain("reset.sh");
+        // Every join depends on init, so a destroy resets the other nodes before the first control plane.
+        for (const node of cluster.nodes.filter((n) => n !== first)) {
+            expect(dependsOn(e, byName(e, `${cluster.name}-${node.name}-join-run`), init)).toBe(true);
+        }
+    });
+
+    it("removing a worker from the inventory touches no other node's resources", async () => {
+        const before = await runStack(stack);
+        const shrunk = clusterOf(stack);
+        const removed = (shrunk.nodes as Record<string, unknown>[]).pop()!;
+        const after = await runStack(stack, { cluster: shrunk });
+        const gone = before.resources.filter((r) => !after.resources.some((a) => a.urn === r.urn)).map((r) => r.name).sort();
+        const prefix = `${cluster.name}-${removed.name}`;
+        expect(gone).toEqual([prefix, `${prefix}-join`, `${prefix}-join-drain`, `${prefix}-join-run`, `${prefix}-join-token`, `${prefix}-prepare`].sort());
+        for (const r of after.resources.filter((x) => x.type === COMMAND)) {
+            const old = before.resources.find((b) => b.urn === r.urn)!;
+            expect(r.inputs.stdin).toEqual(old.inputs.stdin);
+        }
     });
 });

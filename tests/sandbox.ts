@@ -37,6 +37,12 @@ export const SCRIPT_TOOLS: readonly string[] = [
     "sort", "stat", "wc",
 ];
 
+/**
+ * The real tools init.sh and lib.sh call, and nothing else (init.sandbox.test.ts checks each is still
+ * used). openssl only hashes the CA's public key there (x509, pkey, dgst: reads, no network).
+ */
+export const INIT_TOOLS: readonly string[] = ["bash", "base64", "chmod", "dirname", "mkdir", "openssl", "sed", "tail"];
+
 /** What the stand-ins themselves run (they get their own PATH, so these never reach the scripts). */
 const STANDIN_TOOLS = ["cat", "cmp", "cp", "mkdir", "rm"];
 

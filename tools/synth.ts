@@ -76,7 +76,9 @@ function nodeFiles(evaluation: Evaluation, nodeByAddress: Map<string, string>): 
         const base = bundle.entry.replace(/\.sh$/, "");
         const repeated = actions.filter((a) => a.node === node && a.bundle.entry === bundle.entry).length > 1;
         const action = repeated ? `${base}.${r.name}` : base;
-        files.push({ path: `nodes/${node}/${action}.command.txt`, content: `${r.inputs.create}\n` });
+        const commands = (["create", "delete"] as const).filter((op) => typeof r.inputs[op] === "string")
+            .map((op) => `# ${op}\n${r.inputs[op]}\n`);
+        files.push({ path: `nodes/${node}/${action}.command.txt`, content: commands.join("\n") });
         for (const [name, file] of Object.entries(bundle.files)) {
             // Scripts keep their names (lib.sh is shared by every action); inputs carry the action's name.
             const out = name.endsWith(".sh") ? name : `${action}.${name}`;

@@ -25,12 +25,16 @@ else
     mkdir -p "$log_dir"
     chmod 0700 "$log_dir"
     log_file="$log_dir/kubeadm-init.log"
+    # 0600 before kubeadm writes to it, so a failed run's log (token and key included) is root-only too.
+    : >"$log_file"
+    chmod 0600 "$log_file"
     if ! kubeadm init --config "$HERE/kubeadm.yaml" --upload-certs >"$log_file" 2>&1; then
-        # The log may hold the token: mask it before showing the end of the log.
-        tail -n 20 "$log_file" | sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<token>/g' >&2
+        # The log may hold the token and the certificate key (64 hex digits; the public CA hash, after
+        # "sha256:", is kept): mask both before showing the end of the log.
+        tail -n 20 "$log_file" |
+            sed -E -e 's/[a-z0-9]{6}\.[a-z0-9]{16}/<token>/g' -e 's/(^|[^:0-9a-f])[0-9a-f]{64}/\1<certificate-key>/g' >&2
         die "kubeadm init failed; the whole log is $log_file on this host"
     fi
-    chmod 0600 "$log_file"
     changed "kubeadm init"
 fi
 

@@ -20,11 +20,13 @@ else
     mkdir -p "$log_dir"
     chmod 0700 "$log_dir"
     log_file="$log_dir/kubeadm-join.log"
+    # Root-only before kubeadm writes to it: a failed join leaves the token in it.
+    : >"$log_file"
+    chmod 0600 "$log_file"
     if ! kubeadm join --config "$HERE/kubeadm.yaml" >"$log_file" 2>&1; then
         tail -n 20 "$log_file" | sed -E 's/[a-z0-9]{6}\.[a-z0-9]{16}/<token>/g; s/[0-9a-f]{64}/<key>/g' >&2
         die "kubeadm join failed; the whole log is $log_file on this host"
     fi
-    chmod 0600 "$log_file"
     changed "kubeadm join"
 fi
 

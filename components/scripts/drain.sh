@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Takes a node out of the cluster from the first control plane, before the node itself is reset
+# (technote 003 "Removing Nodes", kubespray's order: drain, delete, reset). Tolerates a node that is
+# already gone from the API, and one that is dead: a drain that cannot finish is reported and the node
+# is deleted anyway, so its pods are rescheduled elsewhere.
+set -Eeuo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# P_* variables are assigned by load_params.
+# shellcheck disable=SC2154
+
+load_params
+need NODE_NAME '^[a-z0-9.-]+$'
+need DRAIN_TIMEOUT '^[0-9]+s$'
+kubectl=(kubectl --kubeconfig "$ROOT/etc/kubernetes/admin.conf")
+
+step drain
+if [[ ! -r $ROOT/etc/kubernetes/admin.conf ]]; then
+    log "  no admin.conf here: the cluster is gone, nothing to drain"
+    finish
+    exit 0
+fi
+if ! "${kubectl[@]}" get node "$P_NODE_NAME" >/dev/null 2>&1; then
+    log "  node $P_NODE_NAME is not in the cluster"
+    finish
+    exit 0
+fi
+if "${kubectl[@]}" drain "$P_NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout "$P_DRAIN_TIMEOUT"; then
+    changed "drained $P_NODE_NAME"
+else
+    log "  drain of $P_NODE_NAME did not finish within $P_DRAIN_TIMEOUT (a dead node?); deleting it anyway"
+fi
+
+step delete
+"${kubectl[@]}" delete node "$P_NODE_NAME" --ignore-not-found
+changed "deleted node $P_NODE_NAME"
+
+finish
