@@ -1,10 +1,14 @@
+import * as pulumi from "@pulumi/pulumi";
 import { readConfig } from "./config";
 import { Cluster } from "./components/Cluster";
 
 const config = readConfig();
+// The stack's own last outputs: the version the cluster runs now, which a new pin may only raise by one minor.
+const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
 const cluster = new Cluster(config.cluster.name, {
     config: config.cluster,
     sshPrivateKey: config.sshPrivateKey,
+    previousVersion: self.getOutput("kubernetesVersion"),
 });
 
 export const apiEndpoint = config.cluster.controlPlaneEndpoint.text;

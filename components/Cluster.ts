@@ -4,12 +4,20 @@ import { nodeConnection } from "./connection";
 import { ControlPlane } from "./ControlPlane";
 import { NodeJoin } from "./NodeJoin";
 import { NodePrep } from "./NodePrep";
+import { NodeUpgrade } from "./NodeUpgrade";
+import { upgradeProblem } from "./versions";
 
 export interface ClusterArgs {
     /** The validated stack config (config.ts); no default. */
     readonly config: ClusterConfig;
     /** The SSH private key for every host, as a secret; no default. */
     readonly sshPrivateKey: pulumi.Input<string>;
+    /**
+     * The version the cluster ran at the last deploy (the stack's own kubernetesVersion output); a pin
+     * that would downgrade it or skip a minor release is refused before any node command runs. Default
+     * unknown: a first deploy, nothing to check.
+     */
+    readonly previousVersion?: pulumi.Input<string | undefined>;
 }
 
 export interface NodeSummary {
@@ -31,16 +39,28 @@ export class Cluster extends pulumi.ComponentResource {
     readonly controlPlane: ControlPlane;
     /** Every other node's join, by node name. */
     readonly joins: Readonly<Record<string, NodeJoin>>;
+    /** Every node's upgrade steps, by node name. */
+    readonly upgrades: Readonly<Record<string, NodeUpgrade>>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:cluster:Cluster", name, {}, opts);
         const { config } = args;
+        // Every command that acts on a pin change (preparation switches the package repository, the
+        // upgrades) takes the pin through this gate, so a refused change stops them all, in preview too.
+        const version = pulumi.output(args.previousVersion).apply((previous) => {
+            const problem = upgradeProblem(previous, config.kubernetesVersion);
+            if (problem) {
+                throw new pulumi.RunError(`cluster.kubernetesVersion: ${problem}`);
+            }
+            return config.kubernetesVersion.text;
+        });
         const preparations: Record<string, NodePrep> = {};
         for (const node of config.nodes) {
             preparations[node.name] = new NodePrep(`${name}-${node.name}`, {
                 cluster: config,
                 node,
                 connection: nodeConnection(config.ssh, node, args.sshPrivateKey),
+                gate: version,
             }, { parent: this });
         }
         this.preparations = preparations;
@@ -77,6 +97,27 @@ export class Cluster extends pulumi.ComponentResource {
             joins[node.name] = new NodeJoin(`${name}-${node.name}-join`, joinArgs(node, [previous]), { parent: this });
         }
         this.joins = joins;
+
+        // Upgrades: the first control plane, the other control planes, then the workers, one node at a
+        // time (drain, upgrade, uncordon), each after its own preparation has switched the repository.
+        const upgrades: Record<string, NodeUpgrade> = {};
+        let last: pulumi.Resource | undefined;
+        const order = [first, ...config.nodes.filter((n) => n.role === "control-plane" && n !== first),
+            ...config.nodes.filter((n) => n.role === "worker")];
+        for (const node of order) {
+            const member = node === first ? this.controlPlane.init : joins[node.name].join;
+            upgrades[node.name] = new NodeUpgrade(`${name}-${node.name}-upgrade`, {
+                cluster: config,
+                node,
+                first: node === first,
+                connection: nodeConnection(config.ssh, node, args.sshPrivateKey),
+                controlPlaneConnection: nodeConnection(config.ssh, first, args.sshPrivateKey),
+                version,
+                dependsOn: [preparations[node.name].command, member, ...(last ? [last] : [])],
+            }, { parent: this });
+            last = upgrades[node.name].done;
+        }
+        this.upgrades = upgrades;
         this.nodes = config.nodes.map(({ name: n, role, address }) => ({ name: n, role, address }));
         this.registerOutputs({ nodes: this.nodes, kubeconfig: this.controlPlane.kubeconfig, caCertHash: this.controlPlane.caCertHash });
     }

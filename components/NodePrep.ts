@@ -14,6 +14,8 @@ export interface NodePrepArgs {
     readonly connection: remote.ConnectionArgs;
     /** How long preparation may take before it is failed; default "30m" (package downloads). */
     readonly timeout?: string;
+    /** Resolves once a new version pin is allowed (Cluster's upgrade gate); default: no gate. */
+    readonly gate?: pulumi.Input<string>;
 }
 
 /**
@@ -31,7 +33,7 @@ export class NodePrep extends pulumi.ComponentResource {
         this.command = new command.remote.Command(`${name}-prepare`, {
             connection: args.connection,
             create: bootstrapCommand(),
-            stdin: encodeBundle(prepareBundle(args.cluster, args.node)),
+            stdin: pulumi.output(args.gate).apply(() => encodeBundle(prepareBundle(args.cluster, args.node))),
         }, { parent: this, customTimeouts: { create: timeout, update: timeout } });
         this.registerOutputs({ command: this.command });
     }

@@ -70,3 +70,27 @@ export function packageRepository(v: KubernetesVersion): { deb: string; rpm: str
         rpmKey: `${base}/rpm/repodata/repomd.xml.key`,
     };
 }
+
+/**
+ * Why moving a running cluster from `previous` to `next` is refused, or undefined when it is allowed.
+ * kubeadm upgrades one minor release at a time and cannot go back (technote 000 "Maintenance").
+ */
+export function upgradeProblem(previous: string | undefined, next: KubernetesVersion): string | undefined {
+    if (previous === undefined || previous === next.text) {
+        return undefined;
+    }
+    const from = parseVersion(previous);
+    if (!from) {
+        return `the cluster reports version ${JSON.stringify(previous)}, which is not X.Y.Z`;
+    }
+    const order = (v: KubernetesVersion) => [v.major, v.minor, v.patch];
+    const [a, b] = [order(from), order(next)];
+    const i = a.findIndex((x, k) => x !== b[k]);
+    if (a[i] > b[i]) {
+        return `${from.text} → ${next.text} is a downgrade: kubeadm cannot take a cluster back; restore from an etcd backup instead`;
+    }
+    if (next.major !== from.major || next.minor > from.minor + 1) {
+        return `${from.text} → ${next.text} skips a minor release: upgrade one minor at a time (first to 1.${from.minor + 1}.x)`;
+    }
+    return undefined;
+}

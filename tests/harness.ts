@@ -3,35 +3,30 @@
  * returns every registered resource with its inputs, parent, dependencies and secret inputs
  * (tools/evaluate.ts). Every suite that looks at the program goes through here.
  */
-import * as path from "path";
 import { PROJECT } from "../config";
 import { evaluate, Evaluation, MockOutputs, RecordedResource } from "../tools/evaluate";
-import { readStackFile } from "../tools/stackFile";
+import { rawStack } from "./rawStack";
 
-export const REPO = path.resolve(__dirname, "..");
+export { FAKE_SSH_KEY, REPO } from "./rawStack";
 export const STACKS = ["dev", "prod", "test"] as const;
 export type StackName = (typeof STACKS)[number];
 
-/** A fake but well-formed SSH key, so tests can check it never leaks. */
-export const FAKE_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nZmFrZS1rZXktZm9yLXRlc3RzLW9ubHk=\n-----END OPENSSH PRIVATE KEY-----\n";
-
 /** The cluster object of a stack file, to mutate in a test. */
 export function clusterOf(stack: StackName): Record<string, unknown> {
-    return JSON.parse(readStackFile(path.join(REPO, `Pulumi.${stack}.yaml`)).config[`${PROJECT}:cluster`]);
+    return JSON.parse(rawStack(stack).config[`${PROJECT}:cluster`]);
 }
 
 /** The raw config of a stack, with the fake SSH key, optionally with its cluster object replaced. */
 export function rawConfig(stack: StackName, cluster?: Record<string, unknown>): { config: Record<string, string>; secretKeys: string[] } {
-    const raw = readStackFile(path.join(REPO, `Pulumi.${stack}.yaml`));
-    const config: Record<string, string> = { ...raw.config, [`${PROJECT}:sshPrivateKey`]: FAKE_SSH_KEY };
-    if (cluster) {
-        config[`${PROJECT}:cluster`] = JSON.stringify(cluster);
-    }
-    return { config, secretKeys: raw.secretKeys };
+    return rawStack(stack, cluster);
 }
 
 /** Evaluates index.ts for a stack in a fresh module registry. */
-export async function runStack(stack: StackName, opts: { cluster?: Record<string, unknown>; mockOutputs?: MockOutputs } = {}): Promise<Evaluation> {
+export async function runStack(stack: StackName, opts: {
+    cluster?: Record<string, unknown>;
+    mockOutputs?: MockOutputs;
+    previousOutputs?: Record<string, unknown>;
+} = {}): Promise<Evaluation> {
     const { config, secretKeys } = rawConfig(stack, opts.cluster);
     let exports: Record<string, unknown> = {};
     return evaluate({
@@ -39,6 +34,7 @@ export async function runStack(stack: StackName, opts: { cluster?: Record<string
         config,
         secretKeys,
         mockOutputs: opts.mockOutputs,
+        previousOutputs: opts.previousOutputs,
         load: () => {
             jest.isolateModules(() => {
                 exports = require("../index");

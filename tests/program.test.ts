@@ -1,13 +1,15 @@
 import { bootstrapCommand, decodeBundle, isBundle } from "../components/bundle";
 import { prepareBundle } from "../components/nodeFiles";
 import { validateConfig } from "../config";
+import { spawnSync } from "child_process";
 import * as yaml from "js-yaml";
+import { parseVersion, upgradeProblem } from "../components/versions";
 import { joinConfiguration, TOKEN_RE } from "../components/kubeadm";
 import { parseToken } from "../components/NodeJoin";
 import { parseReadback } from "../components/ControlPlane";
 import { Evaluation, RecordedResource } from "../tools/evaluate";
 import { PLACEHOLDER_CA_HASH, PLACEHOLDER_TOKEN } from "../tools/offline";
-import { byName, clusterOf, dependsOn, FAKE_SSH_KEY, ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
+import { byName, clusterOf, dependsOn, FAKE_SSH_KEY, ofType, rawConfig, REPO, runStack, STACKS, StackName } from "./harness";
 
 const COMMAND = "command:remote:Command";
 const NODE_PREP = "lsst-k8s:node:NodePrep";
@@ -57,7 +59,9 @@ describe.each(STACKS)("stack %s", (stack: StackName) => {
         const e = await runStack(stack);
         const commands = prepareCommands(e);
         for (const a of commands) {
-            expect(a.dependencies).toEqual([]);
+            // Only the version gate (the stack's reference to its own last outputs).
+            expect(a.dependencies).toHaveLength(1);
+            expect(a.dependencies[0]).toMatch(/pulumi:pulumi:StackReference::/);
             for (const b of commands) {
                 expect(dependsOn(e, a, b)).toBe(false);
             }
@@ -409,10 +413,120 @@ describe.each(STACKS)("removal on stack %s", (stack: StackName) => {
         const after = await runStack(stack, { cluster: shrunk });
         const gone = before.resources.filter((r) => !after.resources.some((a) => a.urn === r.urn)).map((r) => r.name).sort();
         const prefix = `${cluster.name}-${removed.name}`;
-        expect(gone).toEqual([prefix, `${prefix}-join`, `${prefix}-join-drain`, `${prefix}-join-run`, `${prefix}-join-token`, `${prefix}-prepare`].sort());
+        expect(gone).toEqual([prefix, `${prefix}-join`, `${prefix}-join-drain`, `${prefix}-join-run`, `${prefix}-join-token`, `${prefix}-prepare`,
+            `${prefix}-upgrade`, `${prefix}-upgrade-drain`, `${prefix}-upgrade-run`, `${prefix}-upgrade-uncordon`].sort());
         for (const r of after.resources.filter((x) => x.type === COMMAND)) {
             const old = before.resources.find((b) => b.urn === r.urn)!;
             expect(r.inputs.stdin).toEqual(old.inputs.stdin);
         }
+    });
+});
+
+describe.each(STACKS)("upgrades on stack %s", (stack: StackName) => {
+    const cluster = validateConfig(rawConfig(stack).config).config!;
+    const first = cluster.nodes.find((n) => n.role === "control-plane")!;
+    const order = [first, ...cluster.nodes.filter((n) => n.role === "control-plane" && n !== first),
+        ...cluster.nodes.filter((n) => n.role === "worker")];
+    const steps = (e: Evaluation, node: string) =>
+        ["drain", "run", "uncordon"].map((s) => byName(e, `${cluster.name}-${node}-upgrade-${s}`));
+
+    it("gives every node drain → upgrade → uncordon steps that do nothing until the pin changes", async () => {
+        const e = await runStack(stack);
+        expect(ofType(e, "lsst-k8s:cluster:NodeUpgrade")).toHaveLength(cluster.nodes.length);
+        for (const node of cluster.nodes) {
+            const [drain, run, uncordon] = steps(e, node.name);
+            for (const s of [drain, run, uncordon]) {
+                expect(s.parent).toBe(byName(e, `${cluster.name}-${node.name}-upgrade`).urn);
+                expect(s.inputs.create).toBe("cat >/dev/null");
+                expect(s.inputs.update).toBe(bootstrapCommand());
+            }
+            expect([drain, run, uncordon].map((s) => (s.inputs.connection as Record<string, unknown>).host))
+                .toEqual([first.address, node.address, first.address]);
+            expect(run.dependencies).toContain(drain.urn);
+            expect(uncordon.dependencies).toContain(run.urn);
+            expect(paramsOf(run)).toEqual({
+                K8S_VERSION: cluster.kubernetesVersion.text,
+                UPGRADE_ROLE: node === first ? "first-control-plane" : node.role,
+            });
+            expect(paramsOf(drain)).toMatchObject({ ACTION: "drain", NODE_NAME: node.name, K8S_VERSION: cluster.kubernetesVersion.text });
+            expect(paramsOf(uncordon)).toMatchObject({ ACTION: "uncordon", NODE_NAME: node.name });
+            expect(dependsOn(e, drain, byName(e, `${cluster.name}-${node.name}-prepare`))).toBe(true);
+        }
+    });
+
+    it("upgrades one node at a time: first control plane, other control planes, then workers", async () => {
+        const e = await runStack(stack);
+        order.forEach((node, i) => {
+            const [drain] = steps(e, node.name);
+            if (i > 0) {
+                expect(drain.dependencies).toContain(steps(e, order[i - 1].name)[2].urn);
+            }
+            for (const later of order.slice(i + 1)) {
+                expect(dependsOn(e, drain, steps(e, later.name)[0])).toBe(false);
+            }
+        });
+    });
+
+    it("moves the upgrade and preparation inputs on a pin change, never init's or the joins'", async () => {
+        const before = await runStack(stack);
+        const bumped = clusterOf(stack);
+        const [major, minor, patch] = String(bumped.kubernetesVersion).split(".").map(Number);
+        bumped.kubernetesVersion = `${major}.${minor}.${patch + 1}`;
+        const after = await runStack(stack, { cluster: bumped, previousOutputs: { kubernetesVersion: cluster.kubernetesVersion.text } });
+        const changedNames = after.resources.filter((r) => r.type === COMMAND)
+            .filter((r) => {
+                const old = before.resources.find((b) => b.urn === r.urn)!;
+                return JSON.stringify(old.inputs) !== JSON.stringify(r.inputs);
+            })
+            .map((r) => r.name);
+        const expected = cluster.nodes.flatMap((n) => [`${cluster.name}-${n.name}-prepare`,
+            ...["drain", "run", "uncordon"].map((s) => `${cluster.name}-${n.name}-upgrade-${s}`)]);
+        // init and joins keep their stdin (and ignore it anyway): kubeadm init never runs a second time.
+        const moved = changedNames.filter((n) => !expected.includes(n));
+        expect(moved.every((n) => /-(init|join-run|join-token)$/.test(n))).toBe(true);
+        for (const r of after.resources.filter((x) => /-(init|join-run|join-token)$/.test(x.name))) {
+            expect(r.ignoreChanges).toEqual(["stdin"]);
+            expect(r.inputs.create).toBe(bootstrapCommand());
+        }
+        expect(changedNames.filter((n) => expected.includes(n)).sort()).toEqual(expected.sort());
+    });
+
+    it("takes every preparation and upgrade step through the version gate (the stack's own last output)", async () => {
+        const e = await runStack(stack);
+        const gated = ofType(e, COMMAND).filter((c) => /-(prepare|upgrade-drain|upgrade-run|upgrade-uncordon)$/.test(c.name));
+        expect(gated).toHaveLength(cluster.nodes.length * 4);
+        for (const c of gated) {
+            expect(c.dependencies.some((u) => u.includes("pulumi:pulumi:StackReference::organization/lsst-k8s/" + stack))).toBe(true);
+        }
+    });
+});
+
+describe("the version gate", () => {
+    const v = (text: string) => parseVersion(text)!;
+
+    it("allows a first deploy, the same version, a patch, and one minor release up", () => {
+        expect(upgradeProblem(undefined, v("1.36.3"))).toBeUndefined();
+        expect(upgradeProblem("1.36.3", v("1.36.3"))).toBeUndefined();
+        expect(upgradeProblem("1.36.3", v("1.36.9"))).toBeUndefined();
+        expect(upgradeProblem("1.35.9", v("1.36.0"))).toBeUndefined();
+    });
+
+    it("refuses a downgrade and a skipped minor release with their messages", () => {
+        expect(upgradeProblem("1.36.3", v("1.36.2"))).toBe("1.36.3 → 1.36.2 is a downgrade: kubeadm cannot take a cluster back; restore from an etcd backup instead");
+        expect(upgradeProblem("1.37.0", v("1.36.9"))).toBe("1.37.0 → 1.36.9 is a downgrade: kubeadm cannot take a cluster back; restore from an etcd backup instead");
+        expect(upgradeProblem("1.35.5", v("1.37.1"))).toBe("1.35.5 → 1.37.1 skips a minor release: upgrade one minor at a time (first to 1.36.x)");
+        expect(upgradeProblem("1.37", v("1.37.1"))).toBe('the cluster reports version "1.37", which is not X.Y.Z');
+    });
+
+    function probe(stack: string, previous: string): string {
+        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tests/gate-probe.ts", stack, previous], { cwd: REPO, encoding: "utf8" });
+        return r.stdout.trim();
+    }
+
+    it("stops the program itself, before any node command, when the last deploy was two minors back", () => {
+        // The SDK prefixes the message with the property it was computing ("error serializing property").
+        expect(probe("test", "1.35.5")).toMatch(/^refused: .*cluster\.kubernetesVersion: 1\.35\.5 → 1\.37\.1 skips a minor release: upgrade one minor at a time \(first to 1\.36\.x\)$/);
+        expect(probe("test", "1.37.2")).toMatch(/^refused: .*cluster\.kubernetesVersion: 1\.37\.2 → 1\.37\.1 is a downgrade: kubeadm cannot take a cluster back; restore from an etcd backup instead$/);
+        expect(probe("test", "1.36.8")).toBe("evaluated");
     });
 });

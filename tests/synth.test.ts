@@ -60,7 +60,7 @@ describe.each(STACKS)("synth of %s", (stack) => {
         expect(outputs.caCertHash.secret).toBe(false);
         for (const c of commands) {
             expect(c.parent).toMatch(/lsst-k8s:node:NodePrep::/);
-            expect(c.dependencies).toEqual([]);
+            expect(c.dependencies).toEqual([expect.stringMatching(/pulumi:pulumi:StackReference::organization\/lsst-k8s\//)]);
             expect(c.inputs.connection).toBe("<secret>");
             expect(c.secretInputs).toEqual(["connection"]);
         }
@@ -75,6 +75,28 @@ it("writes scripts that shellcheck finds clean", () => {
     expect(r.error).toBeUndefined();
     expect(r.stdout).toBe("");
     expect(r.status).toBe(0);
+});
+
+describe("rehearsing an upgrade with --from", () => {
+    it("writes the upgrade steps for a one-minor move", () => {
+        const r = synth("test", "--from", "1.36.8", "--out", out);
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        const params = fs.readFileSync(path.join(out, "test/nodes/test-node001/upgrade.params.env"), "utf8");
+        expect(params).toBe("K8S_VERSION=1.37.1\nUPGRADE_ROLE=worker\n");
+        expect(fs.readFileSync(path.join(out, "test/nodes/test-node001/upgrade.command.txt"), "utf8")).toMatch(/^# create\ncat >\/dev\/null\n\n# update\nbash -c '/);
+    });
+
+    it("exits 2 and writes nothing for a downgrade or a skipped minor", () => {
+        const skip = synth("test", "--from", "1.35.5", "--out", out);
+        expect(skip.status).toBe(2);
+        expect(skip.stderr).toContain("  - cluster.kubernetesVersion: 1.35.5 → 1.37.1 skips a minor release: upgrade one minor at a time (first to 1.36.x)\n");
+        const down = synth("test", "--from", "1.37.4", "--out", out);
+        expect(down.status).toBe(2);
+        expect(down.stderr).toContain("1.37.4 → 1.37.1 is a downgrade");
+        expect(listFiles(out)).toEqual([]);
+        expect(synth("test", "--from")).toMatchObject({ status: 2, stderr: expect.stringMatching(/--from needs a value/) });
+    });
 });
 
 describe("bad input", () => {

@@ -51,18 +51,28 @@ export interface EvaluateOptions {
     readonly load: () => Record<string, unknown>;
     /** What mocked resources return beyond their inputs; default tools/offline.ts. */
     readonly mockOutputs?: MockOutputs;
+    /**
+     * The stack's outputs from its last deploy, as its self-reference reads them ({ kubernetesVersion }
+     * to rehearse an upgrade); default none, a first deploy.
+     */
+    readonly previousOutputs?: Readonly<Record<string, unknown>>;
 }
+
+/** The organization the mocks report; the program only uses it to name its own stack. */
+export const MOCK_ORGANIZATION = "organization";
 
 /** Runs the program once under mocks and returns every resource it registered and its outputs. */
 export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     const recorded: RecordedResource[] = [];
     await pulumi.runtime.setMocks({
-        newResource: (args) => ({
-            id: `${args.name}-id`,
-            state: { ...args.inputs, ...(opts.mockOutputs ?? offlineOutputs)(args.type, args.name, args.inputs) },
-        }),
+        newResource: (args) => args.type === "pulumi:pulumi:StackReference"
+            ? { id: String(args.inputs.name), state: { name: args.inputs.name, outputs: { ...opts.previousOutputs }, secretOutputNames: [] } }
+            : {
+                id: `${args.name}-id`,
+                state: { ...args.inputs, ...(opts.mockOutputs ?? offlineOutputs)(args.type, args.name, args.inputs) },
+            },
         call: (args) => args.inputs,
-    }, PROJECT, opts.stack, false);
+    }, PROJECT, opts.stack, false, MOCK_ORGANIZATION);
     pulumi.runtime.setAllConfig({ ...opts.config }, [...opts.secretKeys]);
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,13 +84,16 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
         return register(req, callback);
     };
 
-    // A failed apply surfaces as an unhandled rejection, which the engine turns into a failed run;
-    // here it fails the evaluation the same way instead of killing the process.
-    const failures: unknown[] = [];
-    const onRejection = (reason: unknown) => failures.push(reason);
+    // A failed apply surfaces as an unhandled rejection, which the engine turns into a failed run. Here
+    // the first one fails the evaluation at once: resources waiting on the failed value never register,
+    // so waiting for the program to settle would wait forever.
+    let onRejection: (reason: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => {
+        onRejection = reject;
+    });
     process.on("unhandledRejection", onRejection);
     const outputs: Record<string, StackOutput> = {};
-    try {
+    const run = async () => {
         const exports = opts.load();
         for (const [key, value] of Object.entries(exports)) {
             outputs[key] = await resolve(value);
@@ -88,11 +101,11 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
         await settle();
         // Rejections are reported on a later turn of the event loop.
         await new Promise((done) => setImmediate(done));
+    };
+    try {
+        await Promise.race([run(), failed]);
     } finally {
         process.off("unhandledRejection", onRejection);
-    }
-    if (failures.length) {
-        throw failures[0];
     }
     return { stack: opts.stack, resources: recorded, outputs };
 }

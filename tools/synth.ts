@@ -1,11 +1,13 @@
 /**
- * npm run synth -- <stack> [--config FILE] [--out DIR]
+ * npm run synth -- <stack> [--config FILE] [--out DIR] [--from VERSION]
  *
  * Evaluates one stack offline and writes what a deploy would do (ARCHITECTURE.md "Contracts"):
  *   DIR/<stack>/nodes/<node>/*.sh   every script each node runs, with the files and parameters it gets
  *   DIR/<stack>/resources.json      every resource: type, name, parent, dependencies, secret inputs
- * Exit 0: written. Exit 2: bad arguments, an unreadable stack file or invalid config: every problem
- * listed and nothing written. Exit 3: the program itself failed.
+ * --from VERSION rehearses an upgrade: the cluster is taken to run VERSION now, as the stack's last
+ * deploy would report it, so the output shows what the pin change does (and a refused one exits 2).
+ * Exit 0: written. Exit 2: bad arguments, an unreadable stack file, invalid config or a refused upgrade:
+ * every problem listed and nothing written. Exit 3: the program itself failed.
  * Secrets never reach the output: the SSH key is a placeholder, and every input the program marks
  * secret is replaced by "<secret>".
  */
@@ -13,33 +15,38 @@ import * as fs from "fs";
 import * as path from "path";
 import { validateConfig } from "../config";
 import { decodeBundle, isBundle } from "../components/bundle";
+import { upgradeProblem } from "../components/versions";
 import { evaluate, Evaluation, RecordedResource } from "./evaluate";
 import { InputError, readStackFile } from "./stackFile";
 
 const ROOT = path.resolve(__dirname, "..");
-const USAGE = "usage: npm run synth -- <stack> [--config FILE] [--out DIR]";
+const USAGE = "usage: npm run synth -- <stack> [--config FILE] [--out DIR] [--from VERSION]";
 
 interface Args {
     stack: string;
     configFile: string;
     outDir: string;
+    from?: string;
 }
 
 function parseArgs(argv: string[]): Args {
     let stack: string | undefined;
     let configFile: string | undefined;
     let outDir = path.join(ROOT, "out");
+    let from: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
-        if (arg === "--config" || arg === "--out") {
+        if (arg === "--config" || arg === "--out" || arg === "--from") {
             const value = argv[++i];
             if (!value) {
                 throw new InputError(`${arg} needs a value\n${USAGE}`);
             }
             if (arg === "--config") {
                 configFile = path.resolve(value);
-            } else {
+            } else if (arg === "--out") {
                 outDir = path.resolve(value);
+            } else {
+                from = value;
             }
         } else if (arg.startsWith("-") || stack !== undefined) {
             throw new InputError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
@@ -50,7 +57,7 @@ function parseArgs(argv: string[]): Args {
     if (!stack || !/^[A-Za-z0-9_.-]+$/.test(stack)) {
         throw new InputError(stack ? `${JSON.stringify(stack)} is not a stack name\n${USAGE}` : USAGE);
     }
-    return { stack, configFile: configFile ?? path.join(ROOT, `Pulumi.${stack}.yaml`), outDir };
+    return { stack, configFile: configFile ?? path.join(ROOT, `Pulumi.${stack}.yaml`), outDir, ...(from ? { from } : {}) };
 }
 
 /** One file of the synth's output, relative to DIR/<stack>. */
@@ -76,7 +83,7 @@ function nodeFiles(evaluation: Evaluation, nodeByAddress: Map<string, string>): 
         const base = bundle.entry.replace(/\.sh$/, "");
         const repeated = actions.filter((a) => a.node === node && a.bundle.entry === bundle.entry).length > 1;
         const action = repeated ? `${base}.${r.name}` : base;
-        const commands = (["create", "delete"] as const).filter((op) => typeof r.inputs[op] === "string")
+        const commands = (["create", "update", "delete"] as const).filter((op) => typeof r.inputs[op] === "string")
             .map((op) => `# ${op}\n${r.inputs[op]}\n`);
         files.push({ path: `nodes/${node}/${action}.command.txt`, content: commands.join("\n") });
         for (const [name, file] of Object.entries(bundle.files)) {
@@ -202,7 +209,11 @@ async function main(argv: string[]): Promise<number> {
         throw e;
     }
     const { config, problems } = validateConfig(raw.config);
-    if (!config) {
+    const refused = config && upgradeProblem(args.from, config.kubernetesVersion);
+    if (refused) {
+        problems.push(`cluster.kubernetesVersion: ${refused}`);
+    }
+    if (!config || refused) {
         process.stderr.write(`synth: ${args.configFile}: invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n`);
         process.stderr.write(problems.map((p) => `  - ${p}\n`).join(""));
         return 2;
@@ -211,6 +222,7 @@ async function main(argv: string[]): Promise<number> {
         stack: args.stack,
         config: raw.config,
         secretKeys: raw.secretKeys,
+        ...(args.from ? { previousOutputs: { kubernetesVersion: args.from } } : {}),
         load: () => require(path.join(ROOT, "index")),
     });
     const nodeByAddress = new Map(config.nodes.map((n) => [n.address, n.name]));

@@ -1,0 +1,82 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import type { remote } from "@pulumi/command/types/input";
+import { ClusterConfig, NodeConfig } from "../config";
+import { bootstrapCommand, Bundle, encodeBundle, renderParams, script } from "./bundle";
+
+export interface NodeUpgradeArgs {
+    /** The validated cluster; its version pin is what the node moves to; no default. */
+    readonly cluster: ClusterConfig;
+    /** The node to upgrade; no default. */
+    readonly node: NodeConfig;
+    /** True for the first control plane, which runs `kubeadm upgrade apply`; default false. */
+    readonly first?: boolean;
+    /** How to reach the node over SSH; no default. */
+    readonly connection: remote.ConnectionArgs;
+    /** How to reach the first control plane, where drain and uncordon run; no default. */
+    readonly controlPlaneConnection: remote.ConnectionArgs;
+    /**
+     * The version pin once the gate has passed (Cluster's upgrade gate); nothing runs while it is
+     * unresolved or failed; no default.
+     */
+    readonly version: pulumi.Input<string>;
+    /** What must finish first: the node's preparation and join, the previous node's upgrade; default none. */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** How long the drain may take; default "300s". */
+    readonly drainTimeout?: string;
+}
+
+/** The no-op create of an upgrade step: it only stores the bundle; the step's work runs on update. */
+const STORE_ONLY = "cat >/dev/null";
+
+/**
+ * Moves one node to a new version pin (technote 000 "Maintenance"): drain from the first control plane,
+ * upgrade.sh on the node, uncordon. Each step does nothing when first created and runs when its inputs
+ * change, that is when the pin changes; the Cluster chains nodes so exactly one is out at a time.
+ */
+export class NodeUpgrade extends pulumi.ComponentResource {
+    /** The last step; the next node's upgrade waits for it. */
+    readonly done: command.remote.Command;
+
+    constructor(name: string, args: NodeUpgradeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lsst-k8s:cluster:NodeUpgrade", name, {}, opts);
+        const lib: Bundle["files"][string] = { content: script("lib.sh"), mode: "0644" };
+        const drainTimeout = args.drainTimeout ?? "300s";
+        const cordon = (action: "drain" | "uncordon") => pulumi.output(args.version).apply((version) => encodeBundle({
+            entry: "cordon.sh",
+            files: {
+                "cordon.sh": { content: script("cordon.sh"), mode: "0755" },
+                "lib.sh": lib,
+                "params.env": {
+                    content: renderParams({ ACTION: action, NODE_NAME: args.node.name, K8S_VERSION: version, DRAIN_TIMEOUT: drainTimeout }),
+                    mode: "0600",
+                },
+            },
+        }));
+        const step = (suffix: string, connection: remote.ConnectionArgs, stdin: pulumi.Input<string>, after: pulumi.Input<pulumi.Resource>[] | undefined) =>
+            new command.remote.Command(`${name}-${suffix}`, {
+                connection,
+                create: STORE_ONLY,
+                update: bootstrapCommand(),
+                stdin,
+            }, { parent: this, dependsOn: after, customTimeouts: { update: "40m" } });
+
+        const drain = step("drain", args.controlPlaneConnection, cordon("drain"), args.dependsOn);
+        const upgrade = step("run", args.connection, pulumi.output(args.version).apply((version) => encodeBundle({
+            entry: "upgrade.sh",
+            files: {
+                "upgrade.sh": { content: script("upgrade.sh"), mode: "0755" },
+                "lib.sh": lib,
+                "params.env": {
+                    content: renderParams({
+                        K8S_VERSION: version,
+                        UPGRADE_ROLE: args.first ? "first-control-plane" : args.node.role,
+                    }),
+                    mode: "0600",
+                },
+            },
+        })), [drain]);
+        this.done = step("uncordon", args.controlPlaneConnection, cordon("uncordon"), [upgrade]);
+        this.registerOutputs({});
+    }
+}

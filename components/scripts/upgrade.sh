@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Moves this node to the pinned version (technote 000 "Maintenance": kubeadm upgrade plan/apply). Runs
+# only when the pin changes, after the node was drained from the first control plane and with the
+# package repository already switched to the new minor by prepare.sh. In kubeadm's order: kubeadm first,
+# then `upgrade apply` on the first control plane or `upgrade node` elsewhere, then kubelet and kubectl,
+# then the kubelet restarted. Safe to run again: each part is skipped when already at the pin.
+set -Eeuo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# P_* variables are assigned by load_params.
+# shellcheck disable=SC2154
+
+load_params
+need K8S_VERSION '^[0-9]+\.[0-9]+\.[0-9]+$'
+need UPGRADE_ROLE '^(first-control-plane|control-plane|worker)$'
+
+step os
+[[ $(id -u) -eq 0 ]] || die "must run as root"
+if command -v dnf >/dev/null || command -v yum >/dev/null; then
+    family=el
+    dnf=dnf
+    command -v dnf >/dev/null || dnf=yum
+else
+    family=debian
+fi
+
+installed_version() {
+    if [[ $family == el ]]; then
+        rpm -q --qf '%{VERSION}' "$1" 2>/dev/null || true
+    else
+        local v
+        v=$(dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true)
+        printf '%s' "${v%%-*}"
+    fi
+}
+
+# install_pinned PACKAGE...: moves packages to the pin, past the update locks.
+install_pinned() {
+    local p deb specs=()
+    if [[ $family == el ]]; then
+        "$dnf" install -y --disableexcludes=kubernetes "${@/%/-$P_K8S_VERSION}"
+    else
+        DEBIAN_FRONTEND=noninteractive apt-get update -q
+        for p in "$@"; do
+            deb=$(apt-cache madison "$p" | awk -F'|' -v v="$P_K8S_VERSION" \
+                '{ gsub(/ /, "", $2); if (!found && index($2, v "-") == 1) { print $2; found = 1 } }')
+            [[ -n $deb ]] || die "$p $P_K8S_VERSION is not in the pkgs.k8s.io repository (did prepare.sh switch it?)"
+            specs+=("$p=$deb")
+        done
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages "${specs[@]}"
+        apt-mark hold "$@" >/dev/null
+    fi
+    changed "$* moved to $P_K8S_VERSION"
+}
+
+step kubeadm
+if [[ $(installed_version kubeadm) != "$P_K8S_VERSION" ]]; then
+    install_pinned kubeadm
+fi
+
+step control-plane
+case $P_UPGRADE_ROLE in
+    first-control-plane)
+        manifest="$ROOT/etc/kubernetes/manifests/kube-apiserver.yaml"
+        if grep -q "kube-apiserver:v$P_K8S_VERSION\$" "$manifest"; then
+            log "  the control plane already runs v$P_K8S_VERSION"
+        else
+            # plan refuses what apply would refuse, and its report lands in the log for the admins.
+            kubeadm upgrade plan "v$P_K8S_VERSION" >&2
+            kubeadm upgrade apply --yes "v$P_K8S_VERSION" >&2
+            changed "control plane upgraded to v$P_K8S_VERSION"
+        fi
+        ;;
+    control-plane | worker)
+        if [[ $(installed_version kubelet) != "$P_K8S_VERSION" ]]; then
+            kubeadm upgrade node >&2
+            changed "kubeadm upgrade node"
+        fi
+        ;;
+esac
+
+step kubelet
+if [[ $(installed_version kubelet) != "$P_K8S_VERSION" || $(installed_version kubectl) != "$P_K8S_VERSION" ]]; then
+    install_pinned kubelet kubectl
+    systemctl daemon-reload
+    systemctl restart kubelet
+    changed "kubelet restarted"
+fi
+
+finish

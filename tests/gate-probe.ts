@@ -1,0 +1,27 @@
+/**
+ * Run as a child process by program.test.ts: evaluates a stack whose last deploy reported the version in
+ * argv[3], and prints the program's error. A real process is needed because the refusal surfaces the way
+ * the engine sees it, as a failed apply, which jest's sandboxed `process` cannot observe.
+ */
+import * as path from "path";
+import { evaluate } from "../tools/evaluate";
+import { rawStack } from "./rawStack";
+
+async function main(): Promise<void> {
+    const [stack, previous] = process.argv.slice(2);
+    const { config, secretKeys } = rawStack(stack);
+    try {
+        await evaluate({
+            stack,
+            config,
+            secretKeys,
+            previousOutputs: { kubernetesVersion: previous },
+            load: () => require(path.join(__dirname, "..", "index")),
+        });
+        process.stdout.write("evaluated\n");
+    } catch (e) {
+        process.stdout.write(`refused: ${(e as Error).message}\n`);
+    }
+}
+
+main().then(() => process.exit(0));
