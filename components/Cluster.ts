@@ -75,6 +75,26 @@ export class Cluster extends pulumi.ComponentResource {
             dependsOn: [preparations[first.name].command],
         }, { parent: this });
 
+        // Upgrades run one node at a time (drain, upgrade, uncordon), each after its own preparation has
+        // switched the package repository: the first control plane, then the other control planes, then
+        // the workers. The first control plane's comes before any join, so a node added in the same
+        // deploy as a new pin joins a control plane already at that pin (a kubelet is never newer than
+        // the API server).
+        const upgrades: Record<string, NodeUpgrade> = {};
+        const upgrade = (node: NodeConfig, member: pulumi.Resource, after?: pulumi.Resource) => {
+            upgrades[node.name] = new NodeUpgrade(`${name}-${node.name}-upgrade`, {
+                cluster: config,
+                node,
+                first: node === first,
+                connection: nodeConnection(config.ssh, node, args.sshPrivateKey),
+                controlPlaneConnection: nodeConnection(config.ssh, first, args.sshPrivateKey),
+                version,
+                dependsOn: [preparations[node.name].command, member, ...(after ? [after] : [])],
+            }, { parent: this });
+            return upgrades[node.name].done;
+        };
+        const firstUpgraded = upgrade(first, this.controlPlane.init);
+
         // init → control-plane joins, one at a time (etcd grows by one member at a time) → workers, all
         // at once. Nothing else is serialised.
         const joins: Record<string, NodeJoin> = {};
@@ -88,7 +108,7 @@ export class Cluster extends pulumi.ComponentResource {
             certificateKey: this.controlPlane.certificateKey,
             dependsOn: [preparations[node.name].command, ...after],
         });
-        let previous: pulumi.Resource = this.controlPlane.init;
+        let previous: pulumi.Resource = firstUpgraded;
         for (const node of config.nodes.filter((n) => n.role === "control-plane" && n !== first)) {
             joins[node.name] = new NodeJoin(`${name}-${node.name}-join`, joinArgs(node, [previous]), { parent: this });
             previous = joins[node.name].join;
@@ -98,24 +118,11 @@ export class Cluster extends pulumi.ComponentResource {
         }
         this.joins = joins;
 
-        // Upgrades: the first control plane, the other control planes, then the workers, one node at a
-        // time (drain, upgrade, uncordon), each after its own preparation has switched the repository.
-        const upgrades: Record<string, NodeUpgrade> = {};
-        let last: pulumi.Resource | undefined;
-        const order = [first, ...config.nodes.filter((n) => n.role === "control-plane" && n !== first),
+        let last = firstUpgraded;
+        const controlPlanesFirst = [...config.nodes.filter((n) => n.role === "control-plane" && n !== first),
             ...config.nodes.filter((n) => n.role === "worker")];
-        for (const node of order) {
-            const member = node === first ? this.controlPlane.init : joins[node.name].join;
-            upgrades[node.name] = new NodeUpgrade(`${name}-${node.name}-upgrade`, {
-                cluster: config,
-                node,
-                first: node === first,
-                connection: nodeConnection(config.ssh, node, args.sshPrivateKey),
-                controlPlaneConnection: nodeConnection(config.ssh, first, args.sshPrivateKey),
-                version,
-                dependsOn: [preparations[node.name].command, member, ...(last ? [last] : [])],
-            }, { parent: this });
-            last = upgrades[node.name].done;
+        for (const node of controlPlanesFirst) {
+            last = upgrade(node, joins[node.name].join, last);
         }
         this.upgrades = upgrades;
         this.nodes = config.nodes.map(({ name: n, role, address }) => ({ name: n, role, address }));

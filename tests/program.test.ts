@@ -501,6 +501,26 @@ describe.each(STACKS)("upgrades on stack %s", (stack: StackName) => {
     });
 });
 
+describe("upgrade order", () => {
+    it("puts control planes before workers whatever the inventory order, and every join after the first control plane's upgrade", async () => {
+        const cluster = clusterOf("dev");
+        const nodes = cluster.nodes as Record<string, unknown>[];
+        // Workers first in the file, control planes last.
+        cluster.nodes = [...nodes.filter((n) => n.role === "worker"), ...nodes.filter((n) => n.role === "control-plane")];
+        const e = await runStack("dev", { cluster });
+        const drain = (n: string) => byName(e, `lsst-dev-${n}-upgrade-drain`);
+        const uncordon = (n: string) => byName(e, `lsst-dev-${n}-upgrade-uncordon`);
+        // The first control plane is the first in the inventory: dev-cp01.
+        expect(dependsOn(e, drain("dev-cp02"), uncordon("dev-cp01"))).toBe(true);
+        expect(dependsOn(e, drain("dev-cp03"), uncordon("dev-cp02"))).toBe(true);
+        expect(dependsOn(e, drain("dev-node001"), uncordon("dev-cp03"))).toBe(true);
+        expect(dependsOn(e, drain("dev-cp02"), uncordon("dev-node001"))).toBe(false);
+        for (const n of nodes.filter((x) => x.name !== "dev-cp01")) {
+            expect(dependsOn(e, byName(e, `lsst-dev-${n.name}-join-run`), uncordon("dev-cp01"))).toBe(true);
+        }
+    });
+});
+
 describe("the version gate", () => {
     const v = (text: string) => parseVersion(text)!;
 
