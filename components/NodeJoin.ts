@@ -48,8 +48,9 @@ export function parseToken(stdout: string): string {
  * One node's membership of the cluster (technote 003 "Adding Addition Nodes" and "Removing Nodes",
  * kubespray's join and remove phases). Joining: a token minted on the first control plane at the moment
  * of the join, so the init token's 24-hour life never matters, then `kubeadm join` on the node with the
- * CA hash pinned. Both run once: a new token or key never re-joins a node, and join.sh refuses a host
- * that already has kubelet.conf. Leaving: drain, delete from the API, reset the host.
+ * CA hash pinned. Both run once: a new token or key never re-joins a node, join.sh skips a host that
+ * already has kubelet.conf, and stops (asking for a reset) when an earlier join died after writing it.
+ * Leaving: drain, delete from the API, reset the host.
  */
 export class NodeJoin extends pulumi.ComponentResource {
     /** The join command on the node (its delete resets the host); later steps on this node depend on it. */

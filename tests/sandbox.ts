@@ -43,6 +43,15 @@ export const SCRIPT_TOOLS: readonly string[] = [
  */
 export const INIT_TOOLS: readonly string[] = ["bash", "base64", "chmod", "dirname", "mkdir", "openssl", "sed", "tail"];
 
+/**
+ * The real tools of the join and removal scripts (with lib.sh), one list a script; join.sandbox.test.ts
+ * and removal.sandbox.test.ts check each is still used. kubeadm, kubectl, ip and id are stand-ins.
+ */
+export const MINT_TOOLS: readonly string[] = ["bash", "dirname"];
+export const JOIN_TOOLS: readonly string[] = ["bash", "chmod", "dirname", "mkdir", "rm", "sed", "tail"];
+export const DRAIN_TOOLS: readonly string[] = ["bash", "dirname"];
+export const RESET_TOOLS: readonly string[] = ["bash", "dirname", "rm"];
+
 /** What the stand-ins themselves run (they get their own PATH, so these never reach the scripts). */
 const STANDIN_TOOLS = ["cat", "cmp", "cp", "mkdir", "rm"];
 

@@ -20,7 +20,12 @@ if [[ ! -r $ROOT/etc/kubernetes/admin.conf ]]; then
     finish
     exit 0
 fi
-if ! "${kubectl[@]}" get node "$P_NODE_NAME" >/dev/null 2>&1; then
+# Only a node the API says is absent is skipped: an API that cannot answer fails the removal (kubectl's
+# error shown), or the node would be reset while its Node object and pods stay behind.
+if ! found=$("${kubectl[@]}" get node "$P_NODE_NAME" --ignore-not-found -o name); then
+    die "cannot look up node $P_NODE_NAME in the API; nothing was drained or deleted"
+fi
+if [[ -z $found ]]; then
     log "  node $P_NODE_NAME is not in the cluster"
     finish
     exit 0

@@ -8,7 +8,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 step reset
 [[ $(id -u) -eq 0 ]] || die "must run as root"
-if [[ -f $ROOT/etc/kubernetes/kubelet.conf || -d $ROOT/etc/kubernetes/manifests ]]; then
+# Not the manifests directory itself: the kubelet package ships it empty and kubeadm reset empties it
+# without removing it, so only static pod manifests in it mean kubeadm set this host up.
+if [[ -f $ROOT/etc/kubernetes/kubelet.conf ]] || compgen -G "$ROOT/etc/kubernetes/manifests/*" >/dev/null; then
     if command -v kubeadm >/dev/null; then
         kubeadm reset --force >&2
         changed "kubeadm reset"
@@ -26,10 +28,13 @@ for f in "$ROOT"/etc/cni/net.d/*; do
     rm -rf -- "$f"
     changed "removed ${f#"$ROOT"}"
 done
-if [[ -d $ROOT/sys/class/net/weave ]]; then
-    ip link delete weave
-    changed "removed the weave bridge"
-fi
+# Weave's bridge, its datapath, the veth pair between them and its VXLAN device.
+for link in weave datapath vethwe-bridge vxlan-6784; do
+    if [[ -d $ROOT/sys/class/net/$link ]]; then
+        ip link delete "$link"
+        changed "removed the $link link"
+    fi
+done
 if [[ -d $ROOT/var/lib/weave ]]; then
     rm -rf -- "$ROOT/var/lib/weave"
     changed "removed /var/lib/weave"

@@ -1,0 +1,128 @@
+/**
+ * The bundles NodeJoin sends (components/NodeJoin.ts), built here from the same functions on the clusters
+ * of Pulumi.test.yaml and Pulumi.dev.yaml, for the join and removal sandbox suites. join.sandbox.test.ts
+ * checks that they are byte for byte what NodeJoin itself puts on stdin.
+ */
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { ClusterConfig, NodeConfig, validateConfig } from "../../config";
+import { Bundle, BundleFile, renderParams, script } from "../../components/bundle";
+import { joinConfiguration, renderDocuments, uploadCertsConfiguration } from "../../components/kubeadm";
+
+const REPO = path.join(__dirname, "..", "..");
+
+export const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----";
+export const TOKEN = "abcdef.0123456789abcdef";
+/** The public half of the CA hash, without "sha256:". */
+export const CA_HEX = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+export const CA_HASH = `sha256:${CA_HEX}`;
+export const CERT_KEY = "5e0c9a7b3d214f68a9c2e71b04d8f35a6b9e2c0d7f1a4538e6b2d90c1f7a3e84";
+
+export type StackName = "test" | "dev";
+
+/** A stack file's cluster through the real validation, with a fake SSH key. */
+export function stackCluster(stack: StackName): ClusterConfig {
+    const doc = yaml.load(fs.readFileSync(path.join(REPO, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const { config, problems } = validateConfig({
+        "lsst-k8s:cluster": JSON.stringify(doc.config["lsst-k8s:cluster"]),
+        "lsst-k8s:sshPrivateKey": SSH_KEY,
+    });
+    if (!config) {
+        throw new Error(`the ${stack} cluster is invalid:\n${problems.join("\n")}`);
+    }
+    return config;
+}
+
+export function nodeNamed(cluster: ClusterConfig, name: string): NodeConfig {
+    const n = cluster.nodes.find((x) => x.name === name);
+    if (!n) {
+        throw new Error(`${cluster.name} has no node ${name}`);
+    }
+    return n;
+}
+
+/** The control plane every mint and drain runs on (the first in the inventory). */
+export function firstControlPlane(cluster: ClusterConfig): NodeConfig {
+    const n = cluster.nodes.find((x) => x.role === "control-plane");
+    if (!n) {
+        throw new Error(`${cluster.name} has no control plane`);
+    }
+    return n;
+}
+
+function lib(): BundleFile {
+    return { content: script("lib.sh"), mode: "0644" };
+}
+
+/** mint-token.sh's bundle for NODE, run on the first control plane. */
+export function mintBundle(cluster: ClusterConfig, node: NodeConfig, certificateKey = CERT_KEY): Bundle {
+    return {
+        entry: "mint-token.sh",
+        files: {
+            "mint-token.sh": { content: script("mint-token.sh"), mode: "0755" },
+            "lib.sh": lib(),
+            "params.env": { content: renderParams({ NODE_NAME: node.name, NODE_ROLE: node.role }), mode: "0600" },
+            ...(node.role === "control-plane"
+                ? {
+                    "upload-certs.yaml": {
+                        content: renderDocuments(uploadCertsConfiguration(cluster, firstControlPlane(cluster), certificateKey)),
+                        mode: "0600",
+                    },
+                }
+                : {}),
+        },
+    };
+}
+
+/** join.sh's bundle (reset.sh rides along for the delete) for NODE, with the token mint-token.sh printed. */
+export function joinBundle(cluster: ClusterConfig, node: NodeConfig, token = TOKEN, caCertHash = CA_HASH, certificateKey = CERT_KEY): Bundle {
+    return {
+        entry: "join.sh",
+        files: {
+            "join.sh": { content: script("join.sh"), mode: "0755" },
+            "reset.sh": { content: script("reset.sh"), mode: "0755" },
+            "lib.sh": lib(),
+            "kubeadm.yaml": {
+                content: renderDocuments(joinConfiguration(cluster, node, {
+                    token,
+                    caCertHash,
+                    ...(node.role === "control-plane" ? { certificateKey } : {}),
+                })),
+                mode: "0600",
+            },
+        },
+    };
+}
+
+/** drain.sh's bundle for NODE, run on the first control plane when NODE leaves the inventory. */
+export function drainBundle(node: NodeConfig, drainTimeout = "300s"): Bundle {
+    return {
+        entry: "drain.sh",
+        files: {
+            "drain.sh": { content: script("drain.sh"), mode: "0755" },
+            "lib.sh": lib(),
+            "params.env": { content: renderParams({ NODE_NAME: node.name, DRAIN_TIMEOUT: drainTimeout }), mode: "0600" },
+        },
+    };
+}
+
+export function lines(text: string): string[] {
+    return text.split("\n").filter((l) => l !== "");
+}
+
+/** Lines a script logged itself ("join.sh: ..."), without what the commands it ran printed. */
+export function ownLines(scriptName: string, stderr: string): string[] {
+    return lines(stderr).filter((l) => l.startsWith(`${scriptName}: `));
+}
+
+/** The non-comment code of scripts in components/scripts, to check a tool list is still used. */
+export function unusedTools(tools: readonly string[], scripts: readonly string[]): string[] {
+    const code = scripts
+        .map((f) => script(f))
+        .join("\n")
+        .split("\n")
+        .filter((l) => !/^\s*#/.test(l))
+        .join("\n");
+    return tools.filter((t) => t !== "bash" && !new RegExp(String.raw`(^|[\s|;&(!{])${t}(?=[\s)]|$)`, "m").test(code));
+}
