@@ -54,12 +54,14 @@ export class Cluster extends pulumi.ComponentResource {
             }
             return config.kubernetesVersion.text;
         });
+        // One connection definition per host, shared by every action on it.
+        const connection = Object.fromEntries(config.nodes.map((n) => [n.name, nodeConnection(config.ssh, n, args.sshPrivateKey)]));
         const preparations: Record<string, NodePrep> = {};
         for (const node of config.nodes) {
             preparations[node.name] = new NodePrep(`${name}-${node.name}`, {
                 cluster: config,
                 node,
-                connection: nodeConnection(config.ssh, node, args.sshPrivateKey),
+                connection: connection[node.name],
                 gate: version,
             }, { parent: this });
         }
@@ -71,7 +73,7 @@ export class Cluster extends pulumi.ComponentResource {
         this.controlPlane = new ControlPlane(`${name}-control-plane`, {
             cluster: config,
             node: first,
-            connection: nodeConnection(config.ssh, first, args.sshPrivateKey),
+            connection: connection[first.name],
             dependsOn: [preparations[first.name].command],
         }, { parent: this });
 
@@ -86,8 +88,8 @@ export class Cluster extends pulumi.ComponentResource {
                 cluster: config,
                 node,
                 first: node === first,
-                connection: nodeConnection(config.ssh, node, args.sshPrivateKey),
-                controlPlaneConnection: nodeConnection(config.ssh, first, args.sshPrivateKey),
+                connection: connection[node.name],
+                controlPlaneConnection: connection[first.name],
                 version,
                 dependsOn: [preparations[node.name].command, member, ...(after ? [after] : [])],
             }, { parent: this });
@@ -101,9 +103,9 @@ export class Cluster extends pulumi.ComponentResource {
         const joinArgs = (node: NodeConfig, after: pulumi.Resource[]) => ({
             cluster: config,
             node,
-            connection: nodeConnection(config.ssh, node, args.sshPrivateKey),
+            connection: connection[node.name],
             controlPlaneNode: first,
-            controlPlaneConnection: nodeConnection(config.ssh, first, args.sshPrivateKey),
+            controlPlaneConnection: connection[first.name],
             caCertHash: this.controlPlane.caCertHash,
             certificateKey: this.controlPlane.certificateKey,
             dependsOn: [preparations[node.name].command, ...after],
