@@ -85,7 +85,6 @@ export class Cluster extends pulumi.ComponentResource {
         const upgrades: Record<string, NodeUpgrade> = {};
         const upgrade = (node: NodeConfig, member: pulumi.Resource, after?: pulumi.Resource) => {
             upgrades[node.name] = new NodeUpgrade(`${name}-${node.name}-upgrade`, {
-                cluster: config,
                 node,
                 first: node === first,
                 connection: connection[node.name],

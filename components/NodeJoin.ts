@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { remote } from "@pulumi/command/types/input";
 import { ClusterConfig, NodeConfig } from "../config";
-import { bootstrapCommand, Bundle, encodeBundle, renderParams, script } from "./bundle";
-import { joinConfiguration, renderDocuments, uploadCertsConfiguration } from "./kubeadm";
+import { drainBundle, joinBundle, mintTokenBundle } from "./actions";
+import { bootstrapCommand, encodeBundle } from "./bundle";
+import { secretAction } from "./remote";
 
 export interface NodeJoinArgs {
     /** The validated cluster (endpoint, version pin); no default. */
@@ -24,10 +25,6 @@ export interface NodeJoinArgs {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** How long a drain may take when the node is removed before it is deleted anyway; default "300s". */
     readonly drainTimeout?: string;
-}
-
-function lib(): Bundle["files"][string] {
-    return { content: script("lib.sh"), mode: "0644" };
 }
 
 /** Reads mint-token.sh's last line of stdout; throws without echoing it (it holds the token). */
@@ -61,61 +58,22 @@ export class NodeJoin extends pulumi.ComponentResource {
     constructor(name: string, args: NodeJoinArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:cluster:NodeJoin", name, {}, opts);
         const { cluster, node } = args;
-        const controlPlane = node.role === "control-plane";
 
-        const mint = new command.remote.Command(`${name}-token`, {
+        const mint = secretAction(`${name}-token`, {
             connection: args.controlPlaneConnection,
-            create: bootstrapCommand(),
-            stdin: pulumi.secret(pulumi.output(args.certificateKey).apply((key) => encodeBundle({
-                entry: "mint-token.sh",
-                files: {
-                    "mint-token.sh": { content: script("mint-token.sh"), mode: "0755" },
-                    "lib.sh": lib(),
-                    "params.env": { content: renderParams({ NODE_NAME: node.name, NODE_ROLE: node.role }), mode: "0600" },
-                    ...(controlPlane
-                        ? { "upload-certs.yaml": { content: renderDocuments(uploadCertsConfiguration(cluster, args.controlPlaneNode, key)), mode: "0600" } }
-                        : {}),
-                },
-            }))),
-            logging: "none",
-        }, {
-            parent: this,
-            dependsOn: args.dependsOn,
-            additionalSecretOutputs: ["stdout", "stderr"],
-            ignoreChanges: ["stdin"],
-        });
+            stdin: pulumi.output(args.certificateKey).apply((key) => encodeBundle(mintTokenBundle(cluster, node, args.controlPlaneNode, key))),
+        }, { parent: this, dependsOn: args.dependsOn });
 
-        const stdin = pulumi.secret(pulumi.all([mint.stdout, args.caCertHash, args.certificateKey])
-            .apply(([stdout, caCertHash, certificateKey]) => encodeBundle({
-                entry: "join.sh",
-                files: {
-                    "join.sh": { content: script("join.sh"), mode: "0755" },
-                    "reset.sh": { content: script("reset.sh"), mode: "0755" },
-                    "lib.sh": lib(),
-                    "kubeadm.yaml": {
-                        content: renderDocuments(joinConfiguration(cluster, node, {
-                            token: parseToken(stdout),
-                            caCertHash,
-                            ...(controlPlane ? { certificateKey } : {}),
-                        })),
-                        mode: "0600",
-                    },
-                },
-            })));
-
-        this.join = new command.remote.Command(`${name}-run`, {
+        this.join = secretAction(`${name}-run`, {
             connection: args.connection,
-            create: bootstrapCommand(),
-            delete: bootstrapCommand("reset.sh"),
-            stdin,
-            logging: "none",
-        }, {
-            parent: this,
-            dependsOn: args.dependsOn,
-            additionalSecretOutputs: ["stdout", "stderr"],
-            customTimeouts: { create: "20m", update: "20m", delete: "20m" },
-            ignoreChanges: ["stdin"],
-        });
+            stdin: pulumi.all([mint.stdout, args.caCertHash, args.certificateKey]).apply(([stdout, caCertHash, certificateKey]) =>
+                encodeBundle(joinBundle(cluster, node, {
+                    token: parseToken(stdout),
+                    caCertHash,
+                    ...(node.role === "control-plane" ? { certificateKey } : {}),
+                }))),
+            deleteEntry: "reset.sh",
+        }, { parent: this, dependsOn: args.dependsOn });
 
         // Removal runs in reverse dependency order: this resource depends on the join, so deleting the
         // node from the inventory first drains and deletes it from the API (here, on the control plane),
@@ -124,17 +82,7 @@ export class NodeJoin extends pulumi.ComponentResource {
             connection: args.controlPlaneConnection,
             create: "cat >/dev/null",
             delete: bootstrapCommand("drain.sh"),
-            stdin: encodeBundle({
-                entry: "drain.sh",
-                files: {
-                    "drain.sh": { content: script("drain.sh"), mode: "0755" },
-                    "lib.sh": lib(),
-                    "params.env": {
-                        content: renderParams({ NODE_NAME: node.name, DRAIN_TIMEOUT: args.drainTimeout ?? "300s" }),
-                        mode: "0600",
-                    },
-                },
-            }),
+            stdin: encodeBundle(drainBundle(node, args.drainTimeout ?? "300s")),
         }, { parent: this, dependsOn: [this.join], customTimeouts: { delete: "20m" } });
         this.registerOutputs({});
     }

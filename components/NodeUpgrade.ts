@@ -1,12 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { remote } from "@pulumi/command/types/input";
-import { ClusterConfig, NodeConfig } from "../config";
-import { bootstrapCommand, Bundle, encodeBundle, renderParams, script } from "./bundle";
+import { NodeConfig } from "../config";
+import { cordonBundle, upgradeBundle } from "./actions";
+import { bootstrapCommand, encodeBundle } from "./bundle";
 
 export interface NodeUpgradeArgs {
-    /** The validated cluster; its version pin is what the node moves to; no default. */
-    readonly cluster: ClusterConfig;
     /** The node to upgrade; no default. */
     readonly node: NodeConfig;
     /** True for the first control plane, which runs `kubeadm upgrade apply`; default false. */
@@ -40,19 +39,9 @@ export class NodeUpgrade extends pulumi.ComponentResource {
 
     constructor(name: string, args: NodeUpgradeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:cluster:NodeUpgrade", name, {}, opts);
-        const lib: Bundle["files"][string] = { content: script("lib.sh"), mode: "0644" };
         const drainTimeout = args.drainTimeout ?? "300s";
-        const cordon = (action: "drain" | "uncordon") => pulumi.output(args.version).apply((version) => encodeBundle({
-            entry: "cordon.sh",
-            files: {
-                "cordon.sh": { content: script("cordon.sh"), mode: "0755" },
-                "lib.sh": lib,
-                "params.env": {
-                    content: renderParams({ ACTION: action, NODE_NAME: args.node.name, K8S_VERSION: version, DRAIN_TIMEOUT: drainTimeout }),
-                    mode: "0600",
-                },
-            },
-        }));
+        const cordon = (action: "drain" | "uncordon") =>
+            pulumi.output(args.version).apply((version) => encodeBundle(cordonBundle(action, args.node, version, drainTimeout)));
         const step = (suffix: string, connection: remote.ConnectionArgs, stdin: pulumi.Input<string>, after: pulumi.Input<pulumi.Resource>[] | undefined) =>
             new command.remote.Command(`${name}-${suffix}`, {
                 connection,
@@ -62,20 +51,8 @@ export class NodeUpgrade extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: after, customTimeouts: { update: "40m" } });
 
         const drain = step("drain", args.controlPlaneConnection, cordon("drain"), args.dependsOn);
-        const upgrade = step("run", args.connection, pulumi.output(args.version).apply((version) => encodeBundle({
-            entry: "upgrade.sh",
-            files: {
-                "upgrade.sh": { content: script("upgrade.sh"), mode: "0755" },
-                "lib.sh": lib,
-                "params.env": {
-                    content: renderParams({
-                        K8S_VERSION: version,
-                        UPGRADE_ROLE: args.first ? "first-control-plane" : args.node.role,
-                    }),
-                    mode: "0600",
-                },
-            },
-        })), [drain]);
+        const upgrade = step("run", args.connection,
+            pulumi.output(args.version).apply((version) => encodeBundle(upgradeBundle(args.node, args.first ?? false, version))), [drain]);
         this.done = step("uncordon", args.controlPlaneConnection, cordon("uncordon"), [upgrade]);
         this.registerOutputs({});
     }

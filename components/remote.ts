@@ -1,0 +1,38 @@
+/**
+ * How the components create remote commands that carry secrets, in one place.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import type { remote } from "@pulumi/command/types/input";
+import { bootstrapCommand } from "./bundle";
+
+export interface SecretActionArgs {
+    readonly connection: remote.ConnectionArgs;
+    /** The encoded bundle; made a secret here. */
+    readonly stdin: pulumi.Input<string>;
+    /** Another entry of the same bundle to run when the resource is deleted. */
+    readonly deleteEntry?: string;
+    /** Create and delete timeout; default "20m". */
+    readonly timeout?: string;
+}
+
+/**
+ * A remote action that carries secrets and runs once: its bundle is a secret, its output is secret
+ * and not logged, and a changed bundle (a new token, a new key) never runs it again on a host where it
+ * already ran (kubeadm init or join twice would break the cluster).
+ */
+export function secretAction(name: string, args: SecretActionArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+    const timeout = args.timeout ?? "20m";
+    return new command.remote.Command(name, {
+        connection: args.connection,
+        create: bootstrapCommand(),
+        ...(args.deleteEntry ? { delete: bootstrapCommand(args.deleteEntry) } : {}),
+        stdin: pulumi.secret(args.stdin),
+        logging: "none",
+    }, {
+        ...opts,
+        additionalSecretOutputs: ["stdout", "stderr"],
+        customTimeouts: { create: timeout, update: timeout, ...(args.deleteEntry ? { delete: timeout } : {}) },
+        ignoreChanges: ["stdin"],
+    });
+}
