@@ -52,6 +52,14 @@ export const JOIN_TOOLS: readonly string[] = ["bash", "chmod", "dirname", "mkdir
 export const DRAIN_TOOLS: readonly string[] = ["bash", "dirname"];
 export const RESET_TOOLS: readonly string[] = ["bash", "dirname", "rm"];
 
+/**
+ * The real tools of the upgrade scripts (with lib.sh), one list a script; upgrade.sandbox.test.ts checks
+ * each is still used. awk picks the repository's revision out of apt-cache madison, grep reads the
+ * kube-apiserver manifest; the package managers, systemctl, kubeadm and kubectl are stand-ins.
+ */
+export const UPGRADE_TOOLS: readonly string[] = ["bash", "awk", "dirname", "grep", "mkdir", "touch", "rm"];
+export const CORDON_TOOLS: readonly string[] = ["bash", "dirname"];
+
 /** What the stand-ins themselves run (they get their own PATH, so these never reach the scripts). */
 const STANDIN_TOOLS = ["cat", "cmp", "cp", "mkdir", "rm"];
 

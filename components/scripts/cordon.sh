@@ -15,6 +15,8 @@ need K8S_VERSION '^[0-9]+\.[0-9]+\.[0-9]+$'
 need DRAIN_TIMEOUT '^[0-9]+s$'
 kubectl=(kubectl --kubeconfig "$ROOT/etc/kubernetes/admin.conf")
 mark=lsst-k8s.io/drained-for-upgrade
+# kubectl's jsonpath needs the dot in the key escaped; unescaped, it reads nested fields and prints nothing.
+mark_path='jsonpath={.metadata.annotations.lsst-k8s\.io/drained-for-upgrade}'
 
 step "$P_ACTION"
 [[ -r $ROOT/etc/kubernetes/admin.conf ]] || die "/etc/kubernetes/admin.conf is missing on the first control plane"
@@ -23,12 +25,23 @@ if [[ $P_ACTION == drain ]]; then
     if [[ $kubelet == "v$P_K8S_VERSION" ]]; then
         log "  $P_NODE_NAME already runs kubelet v$P_K8S_VERSION: no drain"
     else
-        "${kubectl[@]}" annotate --overwrite node "$P_NODE_NAME" "$mark=v$P_K8S_VERSION" >/dev/null
+        # Cordoned without our mark: an admin's cordon, which the uncordon must leave in place. (Cordoned
+        # with it: a drain of ours that did not finish, taken up again.)
+        cordoned=$("${kubectl[@]}" get node "$P_NODE_NAME" -o 'jsonpath={.spec.unschedulable}')
+        marked=$("${kubectl[@]}" get node "$P_NODE_NAME" -o "$mark_path")
+        if [[ $cordoned == true && -z $marked ]]; then
+            log "  $P_NODE_NAME was cordoned by hand: drained without the mark, it stays cordoned after the upgrade"
+        else
+            "${kubectl[@]}" annotate --overwrite node "$P_NODE_NAME" "$mark=v$P_K8S_VERSION" >/dev/null
+        fi
         "${kubectl[@]}" drain "$P_NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout "$P_DRAIN_TIMEOUT"
         changed "drained $P_NODE_NAME for the upgrade to v$P_K8S_VERSION"
     fi
 else
-    if [[ -n $("${kubectl[@]}" get node "$P_NODE_NAME" -o "jsonpath={.metadata.annotations.lsst-k8s\\.io/drained-for-upgrade}") ]]; then
+    # Read into a variable: a failing kubectl inside the test itself would pass for "no mark" and leave
+    # the node cordoned with the step reported as done.
+    marked=$("${kubectl[@]}" get node "$P_NODE_NAME" -o "$mark_path")
+    if [[ -n $marked ]]; then
         "${kubectl[@]}" uncordon "$P_NODE_NAME"
         "${kubectl[@]}" annotate node "$P_NODE_NAME" "$mark-" >/dev/null
         changed "uncordoned $P_NODE_NAME"

@@ -62,7 +62,10 @@ step control-plane
 case $P_UPGRADE_ROLE in
     first-control-plane)
         manifest="$ROOT/etc/kubernetes/manifests/kube-apiserver.yaml"
-        if grep -q "kube-apiserver:v$P_K8S_VERSION\$" "$manifest"; then
+        # apply moves the static pods first and the cluster's configuration and addons after them, so an
+        # apply that failed there left the manifest at the pin; the kubelet, moved only once apply has
+        # succeeded, tells a finished apply from that one.
+        if grep -q "kube-apiserver:v$P_K8S_VERSION\$" "$manifest" && [[ $(installed_version kubelet) == "$P_K8S_VERSION" ]]; then
             log "  the control plane already runs v$P_K8S_VERSION"
         else
             # plan refuses what apply would refuse, and its report lands in the log for the admins.
@@ -80,10 +83,18 @@ case $P_UPGRADE_ROLE in
 esac
 
 step kubelet
+# Set before the packages move and cleared after the restart, so a run cut off in between restarts the
+# kubelet on the retry even though the packages are already at the pin.
+restart_pending="$ROOT/var/lib/lsst-k8s/kubelet-restart-pending"
 if [[ $(installed_version kubelet) != "$P_K8S_VERSION" || $(installed_version kubectl) != "$P_K8S_VERSION" ]]; then
+    mkdir -p "$(dirname "$restart_pending")"
+    touch "$restart_pending"
     install_pinned kubelet kubectl
+fi
+if [[ -f $restart_pending ]]; then
     systemctl daemon-reload
     systemctl restart kubelet
+    rm -f "$restart_pending"
     changed "kubelet restarted"
 fi
 

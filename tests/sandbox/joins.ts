@@ -1,7 +1,8 @@
 /**
- * The bundles NodeJoin sends (components/NodeJoin.ts), built here from the same functions on the clusters
- * of Pulumi.test.yaml and Pulumi.dev.yaml, for the join and removal sandbox suites. join.sandbox.test.ts
- * checks that they are byte for byte what NodeJoin itself puts on stdin.
+ * The bundles NodeJoin and NodeUpgrade send (components/NodeJoin.ts, components/NodeUpgrade.ts), built here
+ * from the same functions on the clusters of Pulumi.test.yaml and Pulumi.dev.yaml, for the join, removal
+ * and upgrade sandbox suites. join.sandbox.test.ts and upgrade.sandbox.test.ts check that they are byte for
+ * byte what NodeJoin and NodeUpgrade themselves put on stdin.
  */
 import * as fs from "fs";
 import * as yaml from "js-yaml";
@@ -21,11 +22,12 @@ export const CERT_KEY = "5e0c9a7b3d214f68a9c2e71b04d8f35a6b9e2c0d7f1a4538e6b2d90
 
 export type StackName = "test" | "dev";
 
-/** A stack file's cluster through the real validation, with a fake SSH key. */
-export function stackCluster(stack: StackName): ClusterConfig {
+/** A stack file's cluster through the real validation, with a fake SSH key (and another pin if given). */
+export function stackCluster(stack: StackName, kubernetesVersion?: string): ClusterConfig {
     const doc = yaml.load(fs.readFileSync(path.join(REPO, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const raw = doc.config["lsst-k8s:cluster"] as Record<string, unknown>;
     const { config, problems } = validateConfig({
-        "lsst-k8s:cluster": JSON.stringify(doc.config["lsst-k8s:cluster"]),
+        "lsst-k8s:cluster": JSON.stringify(kubernetesVersion === undefined ? raw : { ...raw, kubernetesVersion }),
         "lsst-k8s:sshPrivateKey": SSH_KEY,
     });
     if (!config) {
@@ -103,6 +105,35 @@ export function drainBundle(node: NodeConfig, drainTimeout = "300s"): Bundle {
             "drain.sh": { content: script("drain.sh"), mode: "0755" },
             "lib.sh": lib(),
             "params.env": { content: renderParams({ NODE_NAME: node.name, DRAIN_TIMEOUT: drainTimeout }), mode: "0600" },
+        },
+    };
+}
+
+/** cordon.sh's bundle, run on the first control plane before (drain) and after (uncordon) NODE's upgrade. */
+export function cordonBundle(node: NodeConfig, action: "drain" | "uncordon", version: string, drainTimeout = "300s"): Bundle {
+    return {
+        entry: "cordon.sh",
+        files: {
+            "cordon.sh": { content: script("cordon.sh"), mode: "0755" },
+            "lib.sh": lib(),
+            "params.env": {
+                content: renderParams({ ACTION: action, NODE_NAME: node.name, K8S_VERSION: version, DRAIN_TIMEOUT: drainTimeout }),
+                mode: "0600",
+            },
+        },
+    };
+}
+
+export type UpgradeRole = "first-control-plane" | "control-plane" | "worker";
+
+/** upgrade.sh's bundle, run on the node moving to VERSION. */
+export function upgradeBundle(version: string, role: UpgradeRole): Bundle {
+    return {
+        entry: "upgrade.sh",
+        files: {
+            "upgrade.sh": { content: script("upgrade.sh"), mode: "0755" },
+            "lib.sh": lib(),
+            "params.env": { content: renderParams({ K8S_VERSION: version, UPGRADE_ROLE: role }), mode: "0600" },
         },
     };
 }
