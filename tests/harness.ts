@@ -21,12 +21,30 @@ export function rawConfig(stack: StackName, cluster?: Record<string, unknown>): 
     return rawStack(stack, cluster);
 }
 
-/** Evaluates index.ts for a stack in a fresh module registry. */
-export async function runStack(stack: StackName, opts: {
+export interface RunOptions {
     cluster?: Record<string, unknown>;
     mockOutputs?: MockOutputs;
     previousOutputs?: Record<string, unknown>;
-} = {}): Promise<Evaluation> {
+}
+
+/** Plain evaluations of the committed stack files, shared by the tests of one suite (they only read them). */
+const plain = new Map<StackName, Promise<Evaluation>>();
+
+/**
+ * Evaluates index.ts for a stack in a fresh module registry. Without options the result depends only on
+ * the stack file, so it is computed once per suite.
+ */
+export function runStack(stack: StackName, opts: RunOptions = {}): Promise<Evaluation> {
+    if (Object.keys(opts).length > 0) {
+        return evaluateStack(stack, opts);
+    }
+    if (!plain.has(stack)) {
+        plain.set(stack, evaluateStack(stack, opts));
+    }
+    return plain.get(stack)!;
+}
+
+async function evaluateStack(stack: StackName, opts: RunOptions): Promise<Evaluation> {
     const { config, secretKeys } = rawConfig(stack, opts.cluster);
     let exports: Record<string, unknown> = {};
     return evaluate({
