@@ -21,6 +21,11 @@ export interface NodeConfig {
     readonly address: string;
     /** The node's SSH host key ("ssh-ed25519 AAAA..."); when absent the key is not verified. */
     readonly hostKey?: string;
+    /**
+     * The host no longer answers (dead hardware): its own commands are never run again, and removing
+     * it from the inventory only drains and deletes it from the API. Default false.
+     */
+    readonly unreachable: boolean;
 }
 
 export interface BastionConfig {
@@ -253,7 +258,7 @@ function readNodes(c: Checker, path: string, value: unknown, network: Cidr | und
     const addresses = new Map<string, number>();
     value.forEach((item, i) => {
         const p = `${path}[${i}]`;
-        const o = c.object(p, item, ["name", "role", "address", "hostKey"]);
+        const o = c.object(p, item, ["name", "role", "address", "hostKey", "unreachable"]);
         if (!o) {
             return;
         }
@@ -264,6 +269,10 @@ function readNodes(c: Checker, path: string, value: unknown, network: Cidr | und
         }) as NodeRole | undefined;
         const address = c.string(`${p}.address`, o.address, { check: isIPv4, describe: "is not an IPv4 address" });
         const hostKey = readHostKey(c, `${p}.hostKey`, o.hostKey);
+        const unreachable = c.boolean(`${p}.unreachable`, o.unreachable, false);
+        if (unreachable && role === "control-plane" && !value.slice(0, i).some((n) => isRecord(n) && n.role === "control-plane")) {
+            c.problem(`${p}.unreachable`, "the first control plane runs every drain and token: it cannot be unreachable");
+        }
         if (name !== undefined) {
             const first = names.get(name);
             if (first !== undefined) {
@@ -285,8 +294,8 @@ function readNodes(c: Checker, path: string, value: unknown, network: Cidr | und
                 c.problem(`${p}.address`, `${address} is the network or broadcast address of ${network.text}`);
             }
         }
-        if (name !== undefined && role && address !== undefined) {
-            nodes.push({ name, role, address, ...(hostKey ? { hostKey } : {}) });
+        if (name !== undefined && role && address !== undefined && unreachable !== undefined) {
+            nodes.push({ name, role, address, ...(hostKey ? { hostKey } : {}), unreachable });
         }
     });
     const controlPlanes = value.filter((n) => isRecord(n) && n.role === "control-plane").length;
@@ -519,6 +528,17 @@ class Checker {
         }
         if (typeof value !== "number" || !Number.isInteger(value) || value < r.min || value > r.max) {
             this.problem(path, `${JSON.stringify(value)} is not a whole number from ${r.min} to ${r.max}`);
+            return undefined;
+        }
+        return value;
+    }
+
+    boolean(path: string, value: unknown, fallback: boolean): boolean | undefined {
+        if (value === undefined) {
+            return fallback;
+        }
+        if (typeof value !== "boolean") {
+            this.problem(path, `${JSON.stringify(value)} is not true or false`);
             return undefined;
         }
         return value;

@@ -119,9 +119,10 @@ export class Cluster extends pulumi.ComponentResource {
         }
         this.joins = joins;
 
+        // A node marked unreachable takes no part: nothing may dial it.
         let last = firstUpgraded;
         const controlPlanesFirst = [...config.nodes.filter((n) => n.role === "control-plane" && n !== first),
-            ...config.nodes.filter((n) => n.role === "worker")];
+            ...config.nodes.filter((n) => n.role === "worker")].filter((n) => !n.unreachable);
         for (const node of controlPlanesFirst) {
             last = upgrade(node, joins[node.name].join, last);
         }

@@ -4,7 +4,7 @@ import type { remote } from "@pulumi/command/types/input";
 import { ClusterConfig, NodeConfig } from "../config";
 import { drainBundle, joinBundle, mintTokenBundle } from "./actions";
 import { bootstrapCommand, encodeBundle } from "./bundle";
-import { secretAction } from "./remote";
+import { onHost, secretAction } from "./remote";
 
 export interface NodeJoinArgs {
     /** The validated cluster (endpoint, version pin); no default. */
@@ -73,7 +73,7 @@ export class NodeJoin extends pulumi.ComponentResource {
                     ...(node.role === "control-plane" ? { certificateKey } : {}),
                 }))),
             deleteEntry: "reset.sh",
-        }, { parent: this, dependsOn: args.dependsOn });
+        }, { parent: this, dependsOn: args.dependsOn, ...onHost(node) });
 
         // Removal runs in reverse dependency order: this resource depends on the join, so deleting the
         // node from the inventory first drains and deletes it from the API (here, on the control plane),

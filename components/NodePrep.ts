@@ -4,6 +4,7 @@ import type { remote } from "@pulumi/command/types/input";
 import { ClusterConfig, NodeConfig } from "../config";
 import { bootstrapCommand, encodeBundle } from "./bundle";
 import { prepareBundle } from "./nodeFiles";
+import { onHost } from "./remote";
 
 export interface NodePrepArgs {
     /** The validated cluster the node belongs to (version pin, networks, control-plane addresses). */
@@ -34,7 +35,7 @@ export class NodePrep extends pulumi.ComponentResource {
             connection: args.connection,
             create: bootstrapCommand(),
             stdin: pulumi.output(args.gate).apply(() => encodeBundle(prepareBundle(args.cluster, args.node))),
-        }, { parent: this, customTimeouts: { create: timeout, update: timeout } });
+        }, { parent: this, customTimeouts: { create: timeout, update: timeout }, ...onHost(args.node) });
         this.registerOutputs({ command: this.command });
     }
 }

@@ -33,6 +33,14 @@ export function secretAction(name: string, args: SecretActionArgs, opts: pulumi.
         ...opts,
         additionalSecretOutputs: ["stdout", "stderr"],
         customTimeouts: { create: timeout, update: timeout, ...(args.deleteEntry ? { delete: timeout } : {}) },
-        ignoreChanges: ["stdin"],
+        ignoreChanges: [...new Set(["stdin", ...(opts.ignoreChanges ?? [])])],
     });
+}
+
+/**
+ * Options for a command that runs on the node itself. For a node marked unreachable it is never run
+ * again: a changed input is ignored, and removing the node drops the command without dialling the host.
+ */
+export function onHost(node: { unreachable: boolean }): pulumi.CustomResourceOptions {
+    return node.unreachable ? { retainOnDelete: true, ignoreChanges: ["stdin", "connection"] } : {};
 }

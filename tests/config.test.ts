@@ -205,7 +205,7 @@ describe("the stack files", () => {
 
         it("keeps every node, in order, with its host key", () => {
             const yamlNodes = yamlCluster.nodes as Record<string, unknown>[];
-            expect(result.config!.nodes).toEqual(yamlNodes.map((n) => ({ name: n.name, role: n.role, address: n.address, hostKey: n.hostKey })));
+            expect(result.config!.nodes).toEqual(yamlNodes.map((n) => ({ name: n.name, role: n.role, address: n.address, hostKey: n.hostKey, unreachable: false })));
             const cps = result.config!.nodes.filter((n) => n.role === "control-plane").length;
             expect(cps % 2).toBe(1);
         });
@@ -233,8 +233,8 @@ describe("the baseline used by the rule tests", () => {
             networks: { nodes: "10.0.0.0/24", pods: "10.32.0.0/12", services: "10.96.0.0/12" },
             ssh: { user: "root", port: 22, dialErrorLimit: 30, perDialTimeout: 15 },
             nodes: [
-                { name: "cp1", role: "control-plane", address: "10.0.0.11", hostKey: ED25519 },
-                { name: "w1", role: "worker", address: "10.0.0.21" },
+                { name: "cp1", role: "control-plane", address: "10.0.0.11", hostKey: ED25519, unreachable: false },
+                { name: "w1", role: "worker", address: "10.0.0.21", unreachable: false },
             ],
         });
         expectDeeplyFrozen(config);
@@ -912,5 +912,18 @@ describe("regressions found while writing these tests", () => {
             nodes(c)[0].hostKey = `  ${ED25519} \n`;
         });
         expect(config.nodes[0].hostKey).toBe(ED25519);
+    });
+
+    it("unreachable is a boolean, defaults to false, and cannot be set on the first control plane", () => {
+        expect(accepted(() => undefined).nodes.every((n) => n.unreachable === false)).toBe(true);
+        expect(accepted((c) => {
+            nodes(c)[1].unreachable = true;
+        }).nodes[1].unreachable).toBe(true);
+        expect(problemsOf((c) => {
+            nodes(c)[1].unreachable = "yes";
+        })).toEqual(['cluster.nodes[1].unreachable: "yes" is not true or false']);
+        expect(problemsOf((c) => {
+            nodes(c)[0].unreachable = true;
+        })).toEqual(["cluster.nodes[0].unreachable: the first control plane runs every drain and token: it cannot be unreachable"]);
     });
 });

@@ -550,3 +550,30 @@ describe("the version gate", () => {
         expect(probe("test", "1.36.8")).toBe("evaluated");
     });
 });
+
+describe("a node marked unreachable", () => {
+    it("is never dialled again: its own commands ignore changes and are dropped, not run, on removal", async () => {
+        const cluster = clusterOf("test");
+        const nodes = cluster.nodes as Record<string, unknown>[];
+        nodes[2].unreachable = true;
+        // The pin moves in the same deploy: the dead node must not be part of it.
+        const [major, minor, patch] = String(cluster.kubernetesVersion).split(".").map(Number);
+        cluster.kubernetesVersion = `${major}.${minor}.${patch + 1}`;
+        const e = await runStack("test", { cluster, previousOutputs: { kubernetesVersion: `${major}.${minor}.${patch}` } });
+        for (const name of ["lsst-test-test-node002-prepare", "lsst-test-test-node002-join-run"]) {
+            const r = byName(e, name);
+            expect(r.retainOnDelete).toBe(true);
+            expect(r.ignoreChanges).toEqual(expect.arrayContaining(["stdin", "connection"]));
+        }
+        // Its drain runs on the first control plane, so removing the node still takes it out of the API.
+        const drain = byName(e, "lsst-test-test-node002-join-drain");
+        expect(drain.retainOnDelete).toBe(false);
+        expect(drain.inputs.delete).toBe(bootstrapCommand("drain.sh"));
+        expect(e.resources.filter((r) => r.name.startsWith("lsst-test-test-node002-upgrade"))).toEqual([]);
+        // Every other node is as before.
+        for (const r of e.resources.filter((x) => !x.name.includes("test-node002"))) {
+            expect(r.retainOnDelete).toBe(false);
+        }
+        expect(byName(e, "lsst-test-test-node001-upgrade-drain")).toBeDefined();
+    });
+});

@@ -24,6 +24,8 @@ export interface RecordedResource {
     readonly secretInputs: readonly string[];
     readonly additionalSecretOutputs: readonly string[];
     readonly ignoreChanges: readonly string[];
+    /** Deleting the resource drops it from the state without running its delete. */
+    readonly retainOnDelete: boolean;
     readonly customTimeouts?: Record<string, string>;
 }
 
@@ -155,6 +157,7 @@ function record(monitor: any, req: any): RecordedResource {
         secretInputs,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         ignoreChanges: req.getIgnorechangesList(),
+        retainOnDelete: req.getRetainondelete() ?? false,
         ...(Object.keys(customTimeouts).length ? { customTimeouts } : {}),
     };
 }
