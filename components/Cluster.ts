@@ -43,7 +43,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly upgrades: Readonly<Record<string, NodeUpgrade>>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("lsst-k8s:cluster:Cluster", name, {}, opts);
+        // The pin is the component's one property, so the policy pack's stack policy can check it.
+        super("lsst-k8s:cluster:Cluster", name, { kubernetesVersion: args.config.kubernetesVersion.text }, opts);
         const { config } = args;
         // Every command that acts on a pin change (preparation switches the package repository, the
         // upgrades) takes the pin through this gate, so a refused change stops them all, in preview too.

@@ -4,9 +4,10 @@
  * Evaluates one stack offline and writes what a deploy would do (ARCHITECTURE.md "Contracts"):
  *   DIR/<stack>/nodes/<node>/*.sh   every script each node runs, with the files and parameters it gets
  *   DIR/<stack>/resources.json      every resource: type, name, parent, dependencies, secret inputs
+ *   DIR/<stack>/policy-report.json  the policy pack run over every resource with the stack's policy config
  * --from VERSION rehearses an upgrade: the cluster is taken to run VERSION now, as the stack's last
  * deploy would report it, so the output shows what the pin change does (and a refused one exits 2).
- * Exit 0: written. Exit 2: bad arguments, an unreadable stack file, invalid config or a refused upgrade:
+ * Exit 0: written. Exit 1: written, and a mandatory policy is violated. Exit 2: bad arguments, an unreadable stack file, invalid config or a refused upgrade:
  * every problem listed and nothing written. Exit 3: the program itself failed.
  * Secrets never reach the output: the SSH key is a placeholder, and every input the program marks
  * secret is replaced by "<secret>".
@@ -17,6 +18,8 @@ import { validateConfig } from "../config";
 import { decodeBundle, isBundle } from "../components/bundle";
 import { upgradeProblem } from "../components/versions";
 import { evaluate, Evaluation, RecordedResource } from "./evaluate";
+import { check, isBlocking, readPackConfig, subjectLabel } from "./policyCheck";
+import { Subject } from "../policies/lib/runner";
 import { InputError, readStackFile } from "./stackFile";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -198,9 +201,11 @@ function summary(evaluation: Evaluation, stackDir: string, cluster: { name: stri
 async function main(argv: string[]): Promise<number> {
     let args: Args;
     let raw;
+    let pack;
     try {
         args = parseArgs(argv);
         raw = readStackFile(args.configFile);
+        pack = readPackConfig(args.stack);
     } catch (e) {
         if (e instanceof InputError) {
             process.stderr.write(`synth: ${e.message}\n`);
@@ -226,7 +231,22 @@ async function main(argv: string[]): Promise<number> {
         load: () => require(path.join(ROOT, "index")),
     });
     const nodeByAddress = new Map(config.nodes.map((n) => [n.address, n.name]));
-    const files = [...nodeFiles(evaluation, nodeByAddress), { path: "resources.json", content: resourcesJson(evaluation) }];
+    const subjects: Subject[] = evaluation.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
+    const violations = await check(subjects, pack.config);
+    const report = {
+        stack: args.stack,
+        policyConfig: path.relative(ROOT, pack.file),
+        mandatoryViolations: violations.filter(isBlocking).length,
+        violations: violations.map((v) => {
+            const s = subjects.find((x) => x.urn === v.urn);
+            return { policy: v.policy, enforcementLevel: v.enforcementLevel, resource: s ? subjectLabel(s) : "stack", urn: v.urn ?? null, message: v.message };
+        }),
+    };
+    const files = [
+        ...nodeFiles(evaluation, nodeByAddress),
+        { path: "resources.json", content: resourcesJson(evaluation) },
+        { path: "policy-report.json", content: JSON.stringify(report, null, 2) + "\n" },
+    ];
     const stackDir = path.join(args.outDir, args.stack);
     writeAtomically(stackDir, files, secretValues(evaluation, raw.config, raw.secretKeys));
     const roles: Record<string, number> = {};
@@ -235,7 +255,11 @@ async function main(argv: string[]): Promise<number> {
     if (raw.placeholders.length) {
         process.stdout.write(`  placeholders for secrets not available offline: ${raw.placeholders.join(", ")}\n`);
     }
-    return 0;
+    process.stdout.write(`  policies: ${report.mandatoryViolations} mandatory, ${violations.length - report.mandatoryViolations} other violation(s) (${report.policyConfig})\n`);
+    for (const v of report.violations) {
+        process.stdout.write(`    ${v.resource}: ${v.policy}: ${v.message}${v.enforcementLevel === "mandatory" ? "" : ` (${v.enforcementLevel})`}\n`);
+    }
+    return report.mandatoryViolations > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

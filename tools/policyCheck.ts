@@ -1,0 +1,87 @@
+/**
+ * The policy pack run offline, for `policy check` (plain manifests) and the synth (what the program
+ * registers): the stack's policy config, subjects from files, and violations as one line each.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { policies } from "../policies/policies";
+import { describe as describeObject, KubeObject, kubeType, typeOfManifest } from "../policies/lib/kube";
+import { PackConfig, runPolicies, Subject, Violation } from "../policies/lib/runner";
+import { InputError } from "./stackFile";
+
+export const POLICY_CONFIG_DIR = path.resolve(__dirname, "..", "policies", "config");
+
+/** The stack's policy config (the file `pulumi preview --policy-pack-config` is given). */
+export function readPackConfig(stack: string): { file: string; config: PackConfig } {
+    const file = path.join(POLICY_CONFIG_DIR, `${stack}.json`);
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)} (is "${stack}" a stack?)`);
+    }
+    try {
+        const config = JSON.parse(text);
+        if (typeof config !== "object" || config === null || Array.isArray(config)) {
+            throw new Error("expected an object");
+        }
+        return { file, config };
+    } catch (e) {
+        throw new InputError(`${file}: not a policy config: ${(e as Error).message}`);
+    }
+}
+
+/** Every Kubernetes object in a YAML (multi-document) or JSON file; `kind: List` is unpacked. */
+export function readManifests(file: string): KubeObject[] {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    let docs: unknown[];
+    try {
+        // YAML is a superset of JSON, so one parser reads both.
+        docs = yaml.loadAll(text, undefined, { filename: file });
+    } catch (e) {
+        throw new InputError(`${file}: not valid YAML or JSON: ${(e as Error).message.split("\n")[0]}`);
+    }
+    const objects: KubeObject[] = [];
+    docs.forEach((doc, i) => {
+        if (doc === null || doc === undefined) {
+            return;
+        }
+        const where = docs.length > 1 ? `${file}: document ${i + 1}` : file;
+        const o = doc as KubeObject;
+        if (typeof doc !== "object" || Array.isArray(doc) || typeof o.apiVersion !== "string" || typeof o.kind !== "string") {
+            throw new InputError(`${where}: not a Kubernetes object (apiVersion and kind are required)`);
+        }
+        if (o.kind.endsWith("List") && Array.isArray(o.items)) {
+            objects.push(...o.items);
+        } else {
+            objects.push(o);
+        }
+    });
+    return objects;
+}
+
+export function subjectOf(obj: KubeObject): Subject {
+    const type = typeOfManifest(String(obj.apiVersion), String(obj.kind));
+    const name = String(obj?.metadata?.name ?? "unnamed");
+    return { type, name, urn: `${type}::${obj?.metadata?.namespace ?? ""}::${name}`, props: obj };
+}
+
+/** "Kind/namespace/name" for a Kubernetes subject, else its type and name. */
+export function subjectLabel(s: Subject): string {
+    const t = kubeType(s.type);
+    return t ? describeObject(t, s.props) : `${s.type}::${s.name}`;
+}
+
+export async function check(subjects: readonly Subject[], config: PackConfig): Promise<Violation[]> {
+    return runPolicies(policies, subjects, config);
+}
+
+export function isBlocking(v: Violation): boolean {
+    return v.enforcementLevel === "mandatory";
+}
