@@ -12,14 +12,14 @@ import { InputError } from "./stackFile";
 
 export const POLICY_CONFIG_DIR = path.resolve(__dirname, "..", "policies", "config");
 
-/** The stack's policy config (the file `pulumi preview --policy-pack-config` is given). */
-export function readPackConfig(stack: string): { file: string; config: PackConfig } {
-    const file = path.join(POLICY_CONFIG_DIR, `${stack}.json`);
+/** The stack's policy config (the file `pulumi preview --policy-pack-config` is given), or FILE. */
+export function readPackConfig(stack: string, file = path.join(POLICY_CONFIG_DIR, `${stack}.json`)): { file: string; config: PackConfig } {
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)} (is "${stack}" a stack?)`);
+        const hint = file.startsWith(POLICY_CONFIG_DIR) ? ` (is "${stack}" a stack?)` : "";
+        throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}${hint}`);
     }
     try {
         const config = JSON.parse(text);

@@ -1,10 +1,11 @@
 /**
- * npm run synth -- <stack> [--config FILE] [--out DIR] [--from VERSION]
+ * npm run synth -- <stack> [--config FILE] [--out DIR] [--from VERSION] [--policy-config FILE]
  *
  * Evaluates one stack offline and writes what a deploy would do (ARCHITECTURE.md "Contracts"):
  *   DIR/<stack>/nodes/<node>/*.sh   every script each node runs, with the files and parameters it gets
  *   DIR/<stack>/resources.json      every resource: type, name, parent, dependencies, secret inputs
  *   DIR/<stack>/policy-report.json  the policy pack run over every resource with the stack's policy config
+ * --policy-config FILE judges the stack with that policy config instead of policies/config/<stack>.json.
  * --from VERSION rehearses an upgrade: the cluster is taken to run VERSION now, as the stack's last
  * deploy would report it, so the output shows what the pin change does (and a refused one exits 2).
  * Exit 0: written. Exit 1: written, and a mandatory policy is violated. Exit 2: bad arguments, an unreadable stack file, invalid config or a refused upgrade:
@@ -23,13 +24,14 @@ import { Subject } from "../policies/lib/runner";
 import { InputError, readStackFile } from "./stackFile";
 
 const ROOT = path.resolve(__dirname, "..");
-const USAGE = "usage: npm run synth -- <stack> [--config FILE] [--out DIR] [--from VERSION]";
+const USAGE = "usage: npm run synth -- <stack> [--config FILE] [--out DIR] [--from VERSION] [--policy-config FILE]";
 
 interface Args {
     stack: string;
     configFile: string;
     outDir: string;
     from?: string;
+    policyConfig?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -37,9 +39,10 @@ function parseArgs(argv: string[]): Args {
     let configFile: string | undefined;
     let outDir = path.join(ROOT, "out");
     let from: string | undefined;
+    let policyConfig: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
-        if (arg === "--config" || arg === "--out" || arg === "--from") {
+        if (arg === "--config" || arg === "--out" || arg === "--from" || arg === "--policy-config") {
             const value = argv[++i];
             if (!value) {
                 throw new InputError(`${arg} needs a value\n${USAGE}`);
@@ -48,6 +51,8 @@ function parseArgs(argv: string[]): Args {
                 configFile = path.resolve(value);
             } else if (arg === "--out") {
                 outDir = path.resolve(value);
+            } else if (arg === "--policy-config") {
+                policyConfig = path.resolve(value);
             } else {
                 from = value;
             }
@@ -60,7 +65,13 @@ function parseArgs(argv: string[]): Args {
     if (!stack || !/^[A-Za-z0-9_.-]+$/.test(stack)) {
         throw new InputError(stack ? `${JSON.stringify(stack)} is not a stack name\n${USAGE}` : USAGE);
     }
-    return { stack, configFile: configFile ?? path.join(ROOT, `Pulumi.${stack}.yaml`), outDir, ...(from ? { from } : {}) };
+    return {
+        stack,
+        configFile: configFile ?? path.join(ROOT, `Pulumi.${stack}.yaml`),
+        outDir,
+        ...(from ? { from } : {}),
+        ...(policyConfig ? { policyConfig } : {}),
+    };
 }
 
 /** One file of the synth's output, relative to DIR/<stack>. */
@@ -205,7 +216,7 @@ async function main(argv: string[]): Promise<number> {
     try {
         args = parseArgs(argv);
         raw = readStackFile(args.configFile);
-        pack = readPackConfig(args.stack);
+        pack = readPackConfig(args.stack, args.policyConfig);
     } catch (e) {
         if (e instanceof InputError) {
             process.stderr.write(`synth: ${e.message}\n`);
