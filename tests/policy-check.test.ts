@@ -54,4 +54,30 @@ describe("policy check", () => {
         expect(policy("check", "--bogus", "x.yaml")).toMatchObject({ status: 2, stderr: expect.stringMatching(/unexpected argument "--bogus"/) });
         expect(policy("check", "--stack")).toMatchObject({ status: 2, stderr: expect.stringMatching(/--stack needs a stack name/) });
     });
+
+    it("passes a compliant notebook on dev, and reports every guideline a non-compliant one breaks", () => {
+        expect(policy("check", `${FIXTURES}/notebook-compliant.yaml`)).toMatchObject({ status: 0, stdout: "", stderr: "" });
+        const r = policy("check", `${FIXTURES}/notebook-violations.yaml`);
+        expect(r.status).toBe(1);
+        expect(r.stdout.trimEnd().split("\n")).toEqual([
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: pod-security-restricted: containers[0] (lab): securityContext.capabilities.drop is not set; every container must drop ALL capabilities",
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: pod-security-restricted: containers[0] (lab): ports[0].hostPort is 8888; host ports are not allowed",
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: pod-security-restricted: seccompProfile is set neither in spec.template.spec.securityContext nor on containers[0] (lab); set seccompProfile.type to RuntimeDefault or Localhost for the pod or on each of them",
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: pod-security-restricted: containers[0] (lab): securityContext.allowPrivilegeEscalation is not set (so true); it must be false",
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: pod-security-restricted: runAsNonRoot is set neither in spec.template.spec.securityContext nor on containers[0] (lab); set runAsNonRoot: true for the pod or on each of them",
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: pod-security-restricted: containers[0] (lab): securityContext.runAsUser is 0 (root); it must be a non-zero user ID",
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: trusted-images: containers[0] (lab): image \"quay.io/someone/lab:latest\" is from quay.io, which is not a trusted registry (trusted: registry.lsst-dev.example.org, docker.io/library (official images))",
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: trusted-images: containers[0] (lab): image \"quay.io/someone/lab:latest\" uses the tag latest; name the release's tag",
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: public-exposure: containers[0] (lab): ports[0].hostPort 8888 opens a port on the node without the Kubernetes sysadmin's approval",
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: read-only-filesets: containers[0] (lab): volumeMounts[0] (datasets) at /datasets is not readOnly; mounts at or under /datasets must set readOnly: true",
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: jupyterlab-bounds: containers[0] (lab): resources.requests.cpu, resources.requests.memory, resources.limits.cpu, resources.limits.memory are not set; every container in jupyter-lsst needs cpu and memory requests and limits (cpu 500m to 4, memory 512Mi to 8Gi)"
+        ]);
+    });
+
+    it("judges the same notebook by prod's data: the local registry of prod, and digests", () => {
+        const r = policy("check", "--stack", "prod", `${FIXTURES}/notebook-compliant.yaml`);
+        expect(r.status).toBe(1);
+        expect(r.stdout).toContain("trusted-images: containers[0] (lab): image \"registry.lsst-dev.example.org/sciplat/lab:w_2026_45\" is from registry.lsst-dev.example.org, which is not a trusted registry");
+        expect(r.stdout).toMatch(/trusted-images: containers\[0\] \(lab\): image "registry\.lsst-dev\.example\.org\/sciplat\/lab:w_2026_45" .*digest/);
+    });
 });

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { validateConfig } from "../config";
+import { MAINTAINED_MINORS, NEWEST_MINOR } from "../components/versions";
 import { rawConfig, REPO, STACKS } from "./harness";
 
 /** Runs the synth exactly as `npm run synth -- ...` does, minus npm. */
@@ -75,6 +76,40 @@ it("writes scripts that shellcheck finds clean", () => {
     expect(r.error).toBeUndefined();
     expect(r.stdout).toBe("");
     expect(r.status).toBe(0);
+});
+
+describe("the policy report", () => {
+    it("is clean for every stack's own program, with the stack's policy config", () => {
+        for (const stack of STACKS) {
+            const r = synth(stack, "--out", out);
+            expect(r.status).toBe(0);
+            const report = JSON.parse(fs.readFileSync(path.join(out, stack, "policy-report.json"), "utf8"));
+            expect(report).toEqual({ stack, policyConfig: `policies/config/${stack}.json`, mandatoryViolations: 0, violations: [] });
+        }
+    });
+
+    it("exits 1 on a mandatory violation, with the report and everything else written", () => {
+        const strict = path.join(out, "strict.json");
+        fs.writeFileSync(strict, JSON.stringify({ "maintained-kubernetes-version": { newestMinor: 36 } }));
+        const r = synth("test", "--policy-config", strict, "--out", out);
+        expect(r.status).toBe(1);
+        expect(r.stdout).toContain("  policies: 1 mandatory, 0 other violation(s)");
+        const report = JSON.parse(fs.readFileSync(path.join(out, "test", "policy-report.json"), "utf8"));
+        expect(report.mandatoryViolations).toBe(1);
+        expect(report.violations[0]).toMatchObject({
+            policy: "maintained-kubernetes-version",
+            enforcementLevel: "mandatory",
+            resource: "lsst-k8s:cluster:Cluster::lsst-test",
+        });
+        expect(listFiles(path.join(out, "test"))).toContain("resources.json");
+    });
+
+    it("keeps each stack's policy window in step with components/versions.ts", () => {
+        for (const stack of STACKS) {
+            const config = JSON.parse(fs.readFileSync(path.join(REPO, "policies/config", `${stack}.json`), "utf8"));
+            expect(config["maintained-kubernetes-version"]).toEqual({ newestMinor: NEWEST_MINOR, maintainedMinors: MAINTAINED_MINORS });
+        }
+    });
 });
 
 describe("rehearsing an upgrade with --from", () => {

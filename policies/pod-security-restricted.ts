@@ -1,0 +1,316 @@
+import { kubePolicy } from "./lib/kubePolicy";
+import { ContainerAt, containersOf, KubeObject, podSpecOf, WORKLOAD_KINDS } from "./lib/kube";
+
+/**
+ * Technote 001 "No developer process should run as root", as the Kubernetes Pod Security Standards'
+ * restricted profile (which contains the baseline profile) defines it, over every pod spec the program
+ * declares: Pods, pod templates and every workload's template, patches included.
+ *
+ * Pod-level and container-level security settings are combined the way the kubelet combines them: a
+ * container's runAsNonRoot, runAsUser, seccompProfile, seLinuxOptions and appArmorProfile replace the
+ * pod's, so a pod-level value matters only for the containers that do not set their own. A patch only
+ * changes what it sets: its fields are checked, nothing it leaves out is required, and a pod-level value
+ * it sets is judged on its own (containers the patch does not name inherit it).
+ *
+ * Exemptions (kube-system for the Weave overlay, say) are by namespace or object, with a reason, in the
+ * stack's policy config.
+ */
+
+/** Baseline "Capabilities": what may be added beyond the runtime's default set. */
+const BASELINE_CAPABILITIES = new Set([
+    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+    "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+]);
+
+/** Restricted "Capabilities": the only capability a container may add. */
+const RESTRICTED_CAPABILITIES = new Set(["NET_BIND_SERVICE"]);
+
+/** Baseline "Sysctls": the safe set (Kubernetes 1.32+). */
+const SAFE_SYSCTLS = new Set([
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+]);
+
+/** Baseline "SELinux": the types a pod or container may ask for. */
+const SELINUX_TYPES = ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+
+/** Restricted "Volume Types". */
+const RESTRICTED_VOLUMES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+
+/** Baseline "AppArmor": the legacy per-container annotation. */
+const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
+
+const SECCOMP_TYPES = ["RuntimeDefault", "Localhost"];
+const APPARMOR_TYPES = ["RuntimeDefault", "Localhost"];
+
+const HOST_NAMESPACES = [
+    ["hostNetwork", "network"],
+    ["hostPID", "process ID"],
+    ["hostIPC", "IPC"],
+] as const;
+
+const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"] as const;
+const LIFECYCLE_HANDLERS = ["postStart", "preStop"] as const;
+
+function record(value: unknown): KubeObject | undefined {
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as KubeObject) : undefined;
+}
+
+function list(value: unknown): unknown[] {
+    return Array.isArray(value) ? value : [];
+}
+
+function isSet(value: unknown): boolean {
+    return value !== undefined && value !== null;
+}
+
+/** A value as messages show it. */
+function shown(value: unknown): string {
+    return typeof value === "string" ? (value === "" ? '""' : value) : JSON.stringify(value);
+}
+
+function labels(containers: readonly ContainerAt[]): string {
+    return containers.map((c) => c.label).join(", ");
+}
+
+/**
+ * One security setting that a container may set and otherwise inherits from the pod. `problem` says
+ * what is wrong with a value, after the field's name ("is false; it must be true"); `missing`, when the
+ * setting is required, says what is wrong when neither the pod nor some containers set it.
+ */
+interface CombinedSetting {
+    readonly field: string;
+    readonly problem: (value: unknown) => string | undefined;
+    readonly missing?: (unset: string) => string;
+}
+
+export const podSecurityRestricted = kubePolicy({
+    name: "pod-security-restricted",
+    description: "Every pod spec (Pods, pod templates and workload templates, patches included) must meet the Kubernetes Pod Security Standards restricted profile, so no developer process runs as root or with access to the host.",
+    defaults: {},
+    applies: (t) => WORKLOAD_KINDS.includes(t.kind),
+    validate: (t, obj, _config, report) => {
+        const pod = podSpecOf(t, obj);
+        if (!pod) {
+            return;
+        }
+        const { spec, metadata, path } = pod;
+        const patch = t.patch;
+        const podSc = record(spec.securityContext);
+        const podScPath = `${path}.securityContext`;
+        const metadataPath = path === "spec" ? "metadata" : `${path.slice(0, -".spec".length)}.metadata`;
+        // Restricted's privilege escalation, seccomp and capabilities controls do not apply to Windows pods.
+        const windows = record(spec.os)?.name === "windows";
+        const containers = containersOf(spec);
+        const scOf = (c: ContainerAt) => record(c.container.securityContext);
+
+        // HostProcess
+        if (record(podSc?.windowsOptions)?.hostProcess === true) {
+            report(`${podScPath}.windowsOptions.hostProcess is true; Windows HostProcess pods are not allowed`);
+        }
+        for (const c of containers) {
+            if (record(scOf(c)?.windowsOptions)?.hostProcess === true) {
+                report(`${c.label}: securityContext.windowsOptions.hostProcess is true; Windows HostProcess containers are not allowed`);
+            }
+        }
+
+        // Host namespaces
+        for (const [field, namespace] of HOST_NAMESPACES) {
+            if (spec[field] === true) {
+                report(`${path}.${field} is true; sharing the host's ${namespace} namespace is not allowed`);
+            }
+        }
+
+        // Privileged containers
+        for (const c of containers) {
+            if (scOf(c)?.privileged === true) {
+                report(`${c.label}: securityContext.privileged is true; privileged containers are not allowed`);
+            }
+        }
+
+        // Capabilities: baseline (what may be added) and restricted (drop ALL, add only NET_BIND_SERVICE)
+        const allowedAdd = windows ? BASELINE_CAPABILITIES : RESTRICTED_CAPABILITIES;
+        for (const c of containers) {
+            const capabilities = record(scOf(c)?.capabilities);
+            const added = list(capabilities?.add).filter((cap) => !allowedAdd.has(cap as string));
+            if (added.length) {
+                report(`${c.label}: securityContext.capabilities.add includes ${added.map(shown).join(", ")}; only ${[...allowedAdd].join(", ")} may be added`);
+            }
+            if (windows) {
+                continue;
+            }
+            if (Array.isArray(capabilities?.drop)) {
+                if (!capabilities.drop.includes("ALL")) {
+                    report(`${c.label}: securityContext.capabilities.drop does not include ALL; every container must drop ALL capabilities`);
+                }
+            } else if (!patch) {
+                report(`${c.label}: securityContext.capabilities.drop is not set; every container must drop ALL capabilities`);
+            }
+        }
+
+        // HostPath volumes
+        const volumes = list(spec.volumes).map((v, i) => ({ volume: record(v), i })).filter((v): v is { volume: KubeObject; i: number } => !!v.volume);
+        const volumeLabel = (v: { volume: KubeObject; i: number }) => `${path}.volumes[${v.i}]${v.volume.name ? ` (${v.volume.name})` : ""}`;
+        for (const v of volumes) {
+            if (isSet(v.volume.hostPath)) {
+                const hostPath = record(v.volume.hostPath)?.path;
+                report(`${volumeLabel(v)} uses hostPath${isSet(hostPath) ? ` (${shown(hostPath)})` : ""}; hostPath volumes are not allowed`);
+            }
+        }
+
+        // Host ports
+        for (const c of containers) {
+            list(c.container.ports).forEach((port, j) => {
+                const hostPort = record(port)?.hostPort;
+                if (isSet(hostPort) && hostPort !== 0) {
+                    report(`${c.label}: ports[${j}].hostPort is ${shown(hostPort)}; host ports are not allowed`);
+                }
+            });
+        }
+
+        // Host probes and lifecycle hooks (baseline, Kubernetes 1.34+)
+        for (const c of containers) {
+            const handlers: [string, KubeObject | undefined][] = [
+                ...PROBES.map((p): [string, KubeObject | undefined] => [p, record(c.container[p])]),
+                ...LIFECYCLE_HANDLERS.map((h): [string, KubeObject | undefined] => [`lifecycle.${h}`, record(record(c.container.lifecycle)?.[h])]),
+            ];
+            for (const [where, handler] of handlers) {
+                for (const action of ["httpGet", "tcpSocket"]) {
+                    const host = record(handler?.[action])?.host;
+                    if (isSet(host) && host !== "") {
+                        report(`${c.label}: ${where}.${action}.host is ${shown(host)}; probes and lifecycle hooks may not name a host`);
+                    }
+                }
+            }
+        }
+
+        /** Reports one combined setting: the pod's value, each container's own, and (if required) where neither is set. */
+        const combined = (setting: CombinedSetting) => {
+            const own = (c: ContainerAt) => scOf(c)?.[setting.field];
+            const inheriting = containers.filter((c) => !isSet(own(c)));
+            const podValue = podSc?.[setting.field];
+            if (isSet(podValue)) {
+                const problem = setting.problem(podValue);
+                // A bad pod-level value stands unless every container replaces it (a patch's containers are not all of them).
+                if (problem && (patch || containers.length === 0 || inheriting.length > 0)) {
+                    report(`${podScPath}.${setting.field}${problem}`);
+                }
+            }
+            for (const c of containers) {
+                const value = own(c);
+                const problem = isSet(value) ? setting.problem(value) : undefined;
+                if (problem) {
+                    report(`${c.label}: securityContext.${setting.field}${problem}`);
+                }
+            }
+            if (setting.missing && !patch && !isSet(podValue) && inheriting.length) {
+                report(setting.missing(labels(inheriting)));
+            }
+        };
+
+        // AppArmor: the profile field, then the legacy annotations
+        combined({
+            field: "appArmorProfile",
+            problem: (value) => {
+                const type = record(value)?.type;
+                return APPARMOR_TYPES.includes(type) ? undefined : `.type is ${isSet(type) ? shown(type) : "not set"}; only ${APPARMOR_TYPES.join(" or ")} is allowed`;
+            },
+        });
+        for (const [key, value] of Object.entries(record(metadata.annotations) ?? {})) {
+            if (key.startsWith(APPARMOR_ANNOTATION) && !(value === undefined || value === null || value === "" || value === "runtime/default" || (typeof value === "string" && value.startsWith("localhost/")))) {
+                report(`${metadataPath}.annotations["${key}"] is ${shown(value)}; only runtime/default or localhost/* AppArmor profiles are allowed`);
+            }
+        }
+
+        // SELinux
+        combined({
+            field: "seLinuxOptions",
+            problem: (value) => {
+                const options = record(value) ?? {};
+                const wrong: string[] = [];
+                if (isSet(options.type) && options.type !== "" && !SELINUX_TYPES.includes(options.type)) {
+                    wrong.push(`type ${shown(options.type)}`);
+                }
+                for (const field of ["user", "role"]) {
+                    if (isSet(options[field]) && options[field] !== "") {
+                        wrong.push(`${field} ${shown(options[field])}`);
+                    }
+                }
+                return wrong.length
+                    ? ` sets ${wrong.join(", ")}; only the types ${SELINUX_TYPES.join(", ")} are allowed, and user and role may not be set`
+                    : undefined;
+            },
+        });
+
+        // /proc mount type
+        for (const c of containers) {
+            const procMount = scOf(c)?.procMount;
+            if (isSet(procMount) && procMount !== "Default") {
+                report(`${c.label}: securityContext.procMount is ${shown(procMount)}; only Default is allowed`);
+            }
+        }
+
+        // Seccomp: baseline forbids Unconfined; restricted requires RuntimeDefault or Localhost on every container
+        combined({
+            field: "seccompProfile",
+            problem: (value) => {
+                const type = record(value)?.type;
+                if (windows) {
+                    return type === "Unconfined" ? ".type is Unconfined; seccomp may not be disabled" : undefined;
+                }
+                return SECCOMP_TYPES.includes(type) ? undefined : `.type is ${isSet(type) ? shown(type) : "not set"}; it must be ${SECCOMP_TYPES.join(" or ")}`;
+            },
+            missing: windows ? undefined : (unset) =>
+                `seccompProfile is set neither in ${podScPath} nor on ${unset}; set seccompProfile.type to RuntimeDefault or Localhost for the pod or on each of them`,
+        });
+
+        // Sysctls
+        list(podSc?.sysctls).forEach((sysctl, i) => {
+            const name = record(sysctl)?.name;
+            if (isSet(name) && !SAFE_SYSCTLS.has(name as string)) {
+                report(`${podScPath}.sysctls[${i}] sets ${shown(name)}, which is not a safe sysctl`);
+            }
+        });
+
+        // Volume types (restricted); hostPath is reported above
+        for (const v of volumes) {
+            const types = Object.keys(v.volume).filter((k) => k !== "name" && k !== "hostPath" && isSet(v.volume[k]) && !RESTRICTED_VOLUMES.includes(k));
+            for (const type of types) {
+                report(`${volumeLabel(v)} uses ${type}; only ${RESTRICTED_VOLUMES.join(", ")} volumes are allowed`);
+            }
+        }
+
+        // Privilege escalation
+        if (!windows) {
+            for (const c of containers) {
+                const value = scOf(c)?.allowPrivilegeEscalation;
+                if (isSet(value) ? value !== false : !patch) {
+                    report(`${c.label}: securityContext.allowPrivilegeEscalation is ${isSet(value) ? shown(value) : "not set (so true)"}; it must be false`);
+                }
+            }
+        }
+
+        // Running as non-root
+        combined({
+            field: "runAsNonRoot",
+            problem: (value) => (value === true ? undefined : ` is ${shown(value)}; it must be true`),
+            missing: (unset) => `runAsNonRoot is set neither in ${podScPath} nor on ${unset}; set runAsNonRoot: true for the pod or on each of them`,
+        });
+
+        // Running as a non-root user
+        combined({
+            field: "runAsUser",
+            problem: (value) => (value === 0 || value === "0" ? " is 0 (root); it must be a non-zero user ID" : undefined),
+        });
+    },
+});
