@@ -1,6 +1,7 @@
 /** Every policy of the pack, in one list the pack, the synth, `policy check` and the tests share. */
 import { Policy } from "@pulumi/policy";
 import { clusterAdminBinding } from "./cluster-admin-binding";
+import { containerResources } from "./container-resources";
 import { jupyterlabBounds } from "./jupyterlab-bounds";
 import { maintainedKubernetesVersion } from "./maintained-kubernetes-version";
 import { noDefaultNamespace } from "./no-default-namespace";
@@ -20,4 +21,5 @@ export const policies: Policy[] = [
     jupyterlabBounds,
     maintainedKubernetesVersion,
     clusterAdminBinding,
+    containerResources,
 ];

@@ -70,7 +70,9 @@ describe("policy check", () => {
             "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: trusted-images: containers[0] (lab): image \"quay.io/someone/lab:latest\" uses the tag latest; name the release's tag",
             "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: public-exposure: containers[0] (lab): ports[0].hostPort 8888 opens a port on the node without the Kubernetes sysadmin's approval",
             "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: read-only-filesets: containers[0] (lab): volumeMounts[0] (datasets) at /datasets is not readOnly; mounts at or under /datasets must set readOnly: true",
-            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: jupyterlab-bounds: containers[0] (lab): resources.requests.cpu, resources.requests.memory, resources.limits.cpu, resources.limits.memory are not set; every container in jupyter-lsst needs cpu and memory requests and limits (cpu 500m to 4, memory 512Mi to 8Gi)"
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: jupyterlab-bounds: containers[0] (lab): resources.requests.cpu, resources.requests.memory, resources.limits.cpu, resources.limits.memory are not set; every container in jupyter-lsst needs cpu and memory requests and limits (cpu 500m to 4, memory 512Mi to 8Gi)",
+            // The advisory extra reports too, marked as advisory; it does not change the exit code.
+            "tests/fixtures/manifests/notebook-violations.yaml: Deployment/jupyter-lsst/notebook: container-resources: containers[0] (lab): resources.requests.cpu, resources.requests.memory, resources.limits.cpu, resources.limits.memory not set (advisory)"
         ]);
     });
 
