@@ -52,6 +52,40 @@ export interface Endpoint {
     readonly text: string;
 }
 
+/** Who is who on the cluster (technote 000 "Actors", "Users"): the groups RBAC binds. */
+export interface PlatformGroups {
+    /** K8s cluster administrators: the only group bound to cluster-admin. */
+    readonly admins: string;
+    /** K8s service administrators: deploy into the service namespaces. */
+    readonly serviceAdmins: string;
+    /** Security: read-only across the cluster, secrets excepted. */
+    readonly security: string;
+    /** Science users: the notebook namespace only. */
+    readonly scienceUsers: string;
+}
+
+export interface DeveloperGroup {
+    /** The group's namespace (DNS-1123 label). */
+    readonly namespace: string;
+    /** The group as the API server's authenticator names it. */
+    readonly group: string;
+}
+
+/** What the cluster carries beyond Kubernetes itself; absent, the cluster gets only its overlay. */
+export interface PlatformConfig {
+    readonly groups: PlatformGroups;
+    /** "edit" in their namespaces (dev), or "view" only (prod: limited developer access). */
+    readonly developerAccess: "edit" | "view";
+    /** One namespace per development group (technote 001 "Namespaces"). */
+    readonly developerGroups: readonly DeveloperGroup[];
+    /** A read-only dashboard, reached through kubectl proxy only; default true. */
+    readonly dashboard: boolean;
+    /** Technote 003's multicast test as a check the operator switches on; default false. */
+    readonly multicastCheck: boolean;
+    /** kube-bench as a Job for the CIS results (technote 000 "Security"); default false. */
+    readonly kubeBench: boolean;
+}
+
 export interface ClusterConfig {
     readonly name: string;
     readonly kubernetesVersion: KubernetesVersion;
@@ -59,6 +93,8 @@ export interface ClusterConfig {
     readonly networks: { readonly nodes: string; readonly pods: string; readonly services: string };
     readonly ssh: SshConfig;
     readonly nodes: readonly NodeConfig[];
+    /** From the `platform` key; undefined when the stack has none. */
+    readonly platform?: PlatformConfig;
 }
 
 /** What the program runs with: the validated cluster plus its secrets, still wrapped as secrets. */
@@ -75,7 +111,7 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
-const KNOWN_KEYS = ["cluster", SSH_KEY];
+const KNOWN_KEYS = ["cluster", "platform", SSH_KEY];
 
 /**
  * Validates the raw config of one stack: keys as the engine passes them ("lsst-k8s:cluster") with string
@@ -115,7 +151,17 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config?
             c.problem("cluster", "is not an object");
         }
     }
-    const config = cluster === undefined ? undefined : readCluster(c, "cluster", cluster);
+    const clusterConfig = cluster === undefined ? undefined : readCluster(c, "cluster", cluster);
+    const platformText = ours.get("platform");
+    let platform: PlatformConfig | undefined;
+    if (platformText !== undefined) {
+        try {
+            platform = readPlatform(c, "platform", JSON.parse(platformText));
+        } catch {
+            c.problem("platform", "is not an object");
+        }
+    }
+    const config = clusterConfig && { ...clusterConfig, ...(platform ? { platform } : {}) };
     return c.problems.length === 0 && config ? { config: deepFreeze(config), problems: [] } : { problems: c.problems };
 }
 
@@ -146,6 +192,61 @@ function readCluster(c: Checker, path: string, value: unknown): ClusterConfig | 
         return undefined;
     }
     return { name, kubernetesVersion, controlPlaneEndpoint, networks: networks.valid, ssh, nodes };
+}
+
+function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig | undefined {
+    const o = c.object(path, value, ["groups", "developerAccess", "developerGroups", "dashboard", "multicastCheck", "kubeBench"]);
+    if (!o) {
+        return undefined;
+    }
+    const before = c.problems.length;
+    const g = c.object(`${path}.groups`, o.groups, ["admins", "serviceAdmins", "security", "scienceUsers"]);
+    const group = (key: string, v: unknown) => c.string(`${path}.groups.${key}`, v, { pattern: GROUP_NAME, describe: "is not a group name" });
+    const groups = g && {
+        admins: group("admins", g.admins),
+        serviceAdmins: group("serviceAdmins", g.serviceAdmins),
+        security: group("security", g.security),
+        scienceUsers: group("scienceUsers", g.scienceUsers),
+    };
+    const developerAccess = c.string(`${path}.developerAccess`, o.developerAccess, {
+        check: (s) => s === "edit" || s === "view",
+        describe: "must be \"edit\" or \"view\"",
+    }) as "edit" | "view" | undefined;
+    const developerGroups: DeveloperGroup[] = [];
+    if (!Array.isArray(o.developerGroups)) {
+        c.problem(`${path}.developerGroups`, o.developerGroups === undefined ? "required" : "is not a list");
+    } else {
+        const seen = new Map<string, number>();
+        o.developerGroups.forEach((item, i) => {
+            const p = `${path}.developerGroups[${i}]`;
+            const d = c.object(p, item, ["namespace", "group"]);
+            const namespace = d && c.string(`${p}.namespace`, d.namespace, { pattern: DNS_LABEL, describe: "is not a DNS-1123 label" });
+            const grp = d && c.string(`${p}.group`, d.group, { pattern: GROUP_NAME, describe: "is not a group name" });
+            if (namespace !== undefined) {
+                if (PLATFORM_NAMESPACES.includes(namespace) || namespace.startsWith("kube-") || namespace === "default") {
+                    c.problem(`${p}.namespace`, `${JSON.stringify(namespace)} is a system or platform namespace`);
+                } else if (seen.has(namespace)) {
+                    c.problem(`${p}.namespace`, `${JSON.stringify(namespace)} is already used by ${path}.developerGroups[${seen.get(namespace)}]`);
+                } else {
+                    seen.set(namespace, i);
+                }
+            }
+            if (namespace !== undefined && grp !== undefined) {
+                developerGroups.push({ namespace, group: grp });
+            }
+        });
+    }
+    const dashboard = c.boolean(`${path}.dashboard`, o.dashboard, true);
+    const multicastCheck = c.boolean(`${path}.multicastCheck`, o.multicastCheck, false);
+    const kubeBench = c.boolean(`${path}.kubeBench`, o.kubeBench, false);
+    if (c.problems.length > before || !groups || !developerAccess || dashboard === undefined || multicastCheck === undefined || kubeBench === undefined) {
+        return undefined;
+    }
+    const { admins, serviceAdmins, security, scienceUsers } = groups;
+    if (!admins || !serviceAdmins || !security || !scienceUsers) {
+        return undefined;
+    }
+    return { groups: { admins, serviceAdmins, security, scienceUsers }, developerAccess, developerGroups, dashboard, multicastCheck, kubeBench };
 }
 
 function readVersion(c: Checker, path: string, value: unknown): KubernetesVersion | undefined {
@@ -363,6 +464,11 @@ function blobFields(base64: string): Buffer[] | undefined {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** Group names as authenticators pass them: printable, no spaces, not a system: group. */
+const GROUP_NAME = /^(?!system:)[A-Za-z0-9][A-Za-z0-9._:@/-]{0,252}$/;
+
+/** Namespaces the platform itself owns; no development group may take one. */
+export const PLATFORM_NAMESPACES = ["jupyter-lsst", "registry", "htcondor", "kube-bench", "multicast-check", "kubernetes-dashboard"];
 
 function isDnsSubdomain(s: string): boolean {
     return DNS_SUBDOMAIN.test(s);

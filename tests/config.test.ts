@@ -256,7 +256,7 @@ describe("top-level keys", () => {
     it("lists the known keys when nothing is close", () => {
         const result = validateConfig({ ...rawOf(baseline()), [`${PROJECT}:inventoryFile`]: "hosts.txt" });
         expect(result.config).toBeUndefined();
-        expect(result.problems).toEqual(["inventoryFile: unknown config key (known keys: cluster, sshPrivateKey)"]);
+        expect(result.problems).toEqual(["inventoryFile: unknown config key (known keys: cluster, platform, sshPrivateKey)"]);
     });
 
     it("ignores keys of other namespaces", () => {

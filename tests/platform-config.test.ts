@@ -1,0 +1,90 @@
+import { PROJECT, validateConfig } from "../config";
+import { rawConfig } from "./harness";
+
+/** The test stack's raw config with its platform section replaced (undefined: removed). */
+function withPlatform(platform: unknown): Record<string, string> {
+    const { config } = rawConfig("test");
+    const raw = { ...config };
+    if (platform === undefined) {
+        delete raw[`${PROJECT}:platform`];
+    } else {
+        raw[`${PROJECT}:platform`] = JSON.stringify(platform);
+    }
+    return raw;
+}
+
+const baseline = () => ({
+    groups: { admins: "a:admins", serviceAdmins: "a:services", security: "a:security", scienceUsers: "a:science" },
+    developerAccess: "edit",
+    developerGroups: [{ namespace: "qserv", group: "a:qserv" }],
+});
+
+const problems = (mutate: (p: Record<string, any>) => void) => {
+    const p = baseline() as Record<string, any>;
+    mutate(p);
+    return validateConfig(withPlatform(p)).problems;
+};
+
+describe("the platform config", () => {
+    it("reads every stack's platform, with defaults for the switches", () => {
+        for (const stack of ["dev", "prod", "test"] as const) {
+            const { config, problems: found } = validateConfig(rawConfig(stack).config);
+            expect(found).toEqual([]);
+            expect(config!.platform!.groups.admins).toBe(`lsst-${stack}:k8s-cluster-admins`);
+            expect(config!.platform!.dashboard).toBe(true);
+        }
+        expect(validateConfig(rawConfig("prod").config).config!.platform!.developerAccess).toBe("view");
+        const { config } = validateConfig(withPlatform(baseline()));
+        expect(config!.platform).toEqual({ ...baseline(), dashboard: true, multicastCheck: false, kubeBench: false });
+    });
+
+    it("is optional: a cluster without it is valid and has no platform", () => {
+        const { config, problems: found } = validateConfig(withPlatform(undefined));
+        expect(found).toEqual([]);
+        expect(config!.platform).toBeUndefined();
+    });
+
+    it("requires every group, and refuses system: groups and spaces", () => {
+        expect(problems((p) => delete p.groups.security)).toEqual(["platform.groups.security: required"]);
+        expect(problems((p) => (p.groups.admins = "system:masters"))).toEqual(['platform.groups.admins: "system:masters" is not a group name']);
+        expect(problems((p) => (p.groups.scienceUsers = "science users"))).toEqual(['platform.groups.scienceUsers: "science users" is not a group name']);
+        expect(problems((p) => (p.groups.extra = "x"))).toEqual(['platform.groups.extra: unknown key (known keys: admins, serviceAdmins, security, scienceUsers)']);
+    });
+
+    it("allows developer access edit or view only", () => {
+        expect(problems((p) => (p.developerAccess = "admin"))).toEqual(['platform.developerAccess: "admin" must be "edit" or "view"']);
+    });
+
+    it("gives each development group its own namespace, never a system or platform one", () => {
+        expect(problems((p) => p.developerGroups.push({ namespace: "qserv", group: "a:other" })))
+            .toEqual(['platform.developerGroups[1].namespace: "qserv" is already used by platform.developerGroups[0]']);
+        for (const ns of ["registry", "jupyter-lsst", "kube-system", "default"]) {
+            expect(problems((p) => (p.developerGroups[0].namespace = ns)))
+                .toEqual([`platform.developerGroups[0].namespace: "${ns}" is a system or platform namespace`]);
+        }
+        expect(problems((p) => (p.developerGroups[0].namespace = "Qserv")))
+            .toEqual(['platform.developerGroups[0].namespace: "Qserv" is not a DNS-1123 label']);
+        expect(problems((p) => (p.developerGroups = "qserv"))).toEqual(["platform.developerGroups: is not a list"]);
+    });
+
+    it("takes booleans for the switches, and reports every problem at once", () => {
+        expect(problems((p) => {
+            p.kubeBench = "yes";
+            p.dashboard = 1;
+            p.developerAccess = "all";
+        })).toEqual([
+            'platform.developerAccess: "all" must be "edit" or "view"',
+            'platform.dashboard: 1 is not true or false',
+            'platform.kubeBench: "yes" is not true or false',
+        ]);
+    });
+
+    it("keeps each stack's policy config on the same admin group as its platform", () => {
+        for (const stack of ["dev", "prod", "test"] as const) {
+            const admins = validateConfig(rawConfig(stack).config).config!.platform!.groups.admins;
+            const policy = require(`../policies/config/${stack}.json`);
+            expect(policy["restricted-roles"].adminGroup).toBe(admins);
+            expect(policy["cluster-admin-binding"].adminGroup).toBe(admins);
+        }
+    });
+});
