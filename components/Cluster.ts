@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
 import { ClusterConfig, NodeConfig, NodeRole } from "../config";
 import { nodeConnection } from "./connection";
 import { ControlPlane } from "./ControlPlane";
 import { NodeJoin } from "./NodeJoin";
 import { NodePrep } from "./NodePrep";
 import { NodeUpgrade } from "./NodeUpgrade";
+import { Platform } from "./Platform";
 import { upgradeProblem } from "./versions";
 
 export interface ClusterArgs {
@@ -41,6 +43,10 @@ export class Cluster extends pulumi.ComponentResource {
     readonly joins: Readonly<Record<string, NodeJoin>>;
     /** Every node's upgrade steps, by node name. */
     readonly upgrades: Readonly<Record<string, NodeUpgrade>>;
+    /** Talks to the cluster's API with the admin kubeconfig, once every node has joined. */
+    readonly provider: k8s.Provider;
+    /** What the cluster carries, when the stack configures a platform. */
+    readonly platform?: Platform;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         // The pin is the component's one property, so the policy pack's stack policy can check it.
@@ -128,6 +134,15 @@ export class Cluster extends pulumi.ComponentResource {
             last = upgrade(node, joins[node.name].join, last);
         }
         this.upgrades = upgrades;
+
+        this.provider = new k8s.Provider(`${name}-kubernetes`, {
+            kubeconfig: this.controlPlane.kubeconfig,
+            // Objects are applied as declared, with the program as their field manager.
+            enableServerSideApply: true,
+        }, { parent: this, dependsOn: [this.controlPlane.init, ...Object.values(joins).map((j) => j.join)] });
+        if (config.platform) {
+            this.platform = new Platform(`${name}-platform`, { config: config.platform, provider: this.provider }, { parent: this });
+        }
         this.nodes = config.nodes.map(({ name: n, role, address }) => ({ name: n, role, address }));
         this.registerOutputs({ nodes: this.nodes, kubeconfig: this.controlPlane.kubeconfig, caCertHash: this.controlPlane.caCertHash });
     }

@@ -23,6 +23,8 @@ export function rawConfig(stack: StackName, cluster?: Record<string, unknown>): 
 
 export interface RunOptions {
     cluster?: Record<string, unknown>;
+    /** Evaluate without the stack's platform key. */
+    omitPlatform?: boolean;
     mockOutputs?: MockOutputs;
     previousOutputs?: Record<string, unknown>;
 }
@@ -46,6 +48,9 @@ export function runStack(stack: StackName, opts: RunOptions = {}): Promise<Evalu
 
 async function evaluateStack(stack: StackName, opts: RunOptions): Promise<Evaluation> {
     const { config, secretKeys } = rawConfig(stack, opts.cluster);
+    if (opts.omitPlatform) {
+        delete config[`${PROJECT}:platform`];
+    }
     let exports: Record<string, unknown> = {};
     return evaluate({
         stack,

@@ -90,7 +90,10 @@ describe("the policy report", () => {
 
     it("exits 1 on a mandatory violation, with the report and everything else written", () => {
         const strict = path.join(out, "strict.json");
-        fs.writeFileSync(strict, JSON.stringify({ "maintained-kubernetes-version": { newestMinor: 36 } }));
+        // The stack's own config, with a window that ends one minor before its pin.
+        const config = JSON.parse(fs.readFileSync(path.join(REPO, "policies/config/test.json"), "utf8"));
+        config["maintained-kubernetes-version"].newestMinor = 36;
+        fs.writeFileSync(strict, JSON.stringify(config));
         const r = synth("test", "--policy-config", strict, "--out", out);
         expect(r.status).toBe(1);
         expect(r.stdout).toContain("  policies: 1 mandatory, 0 other violation(s)");

@@ -3,6 +3,8 @@
  *
  * Evaluates one stack offline and writes what a deploy would do (ARCHITECTURE.md "Contracts"):
  *   DIR/<stack>/nodes/<node>/*.sh   every script each node runs, with the files and parameters it gets
+ *   DIR/<stack>/manifests/NS/*.yaml every Kubernetes object the program declares (_cluster/ for
+ *                                   cluster-scoped ones), secrets replaced by "<secret>"
  *   DIR/<stack>/resources.json      every resource: type, name, parent, dependencies, secret inputs
  *   DIR/<stack>/policy-report.json  the policy pack run over every resource with the stack's policy config
  * --policy-config FILE judges the stack with that policy config instead of policies/config/<stack>.json.
@@ -15,11 +17,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import { validateConfig } from "../config";
 import { decodeBundle, isBundle } from "../components/bundle";
 import { upgradeProblem } from "../components/versions";
 import { evaluate, Evaluation, RecordedResource } from "./evaluate";
 import { check, isBlocking, readPackConfig, subjectLabel } from "./policyCheck";
+import { isNamespaced, kubeType } from "../policies/lib/kube";
 import { Subject } from "../policies/lib/runner";
 import { InputError, readStackFile } from "./stackFile";
 
@@ -107,6 +111,18 @@ function nodeFiles(evaluation: Evaluation, nodeByAddress: Map<string, string>): 
         }
     }
     return files;
+}
+
+/** Every Kubernetes object, as the manifest the provider would apply. */
+function manifestFiles(evaluation: Evaluation): OutFile[] {
+    return evaluation.resources.filter((r) => r.type.startsWith("kubernetes:") && kubeType(r.type)).map((r) => {
+        const t = kubeType(r.type)!;
+        const obj = redactedInputs(r);
+        const metadata = (obj.metadata ?? {}) as Record<string, unknown>;
+        const dir = isNamespaced(t) ? String(metadata.namespace ?? "default") : "_cluster";
+        const name = String(metadata.name ?? r.name).replace(/[^A-Za-z0-9._-]/g, "_");
+        return { path: `manifests/${dir}/${t.kind}-${name}.yaml`, content: yaml.dump(obj, { noRefs: true, lineWidth: -1 }) };
+    });
 }
 
 /** Inputs as reviewers should read them: secrets replaced, bundles summarised (their files are written). */
@@ -255,6 +271,7 @@ async function main(argv: string[]): Promise<number> {
     };
     const files = [
         ...nodeFiles(evaluation, nodeByAddress),
+        ...manifestFiles(evaluation),
         { path: "resources.json", content: resourcesJson(evaluation) },
         { path: "policy-report.json", content: JSON.stringify(report, null, 2) + "\n" },
     ];

@@ -1,0 +1,135 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { PlatformConfig } from "../config";
+
+export interface PlatformArgs {
+    /** The validated platform config; no default. */
+    readonly config: PlatformConfig;
+    /** The cluster's Kubernetes provider; no default. */
+    readonly provider: k8s.Provider;
+}
+
+/** The namespaces of the platform's services (technote 000/001: JupyterLab, registry, batch). */
+export const SERVICE_NAMESPACES = ["jupyter-lsst", "registry", "htcondor"] as const;
+
+const PSA = "pod-security.kubernetes.io";
+/** Why a namespace is not held to the restricted profile; read by people, kept on the object. */
+const PSA_REASON = "lsst-k8s.io/pod-security-reason";
+
+/** Read-only across the cluster, secrets excepted (technote 000 "Security"): explicit, no wildcards. */
+const SECURITY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+    {
+        apiGroups: [""],
+        resources: ["pods", "pods/log", "services", "endpoints", "namespaces", "nodes", "events", "serviceaccounts",
+            "persistentvolumes", "persistentvolumeclaims", "resourcequotas", "limitranges", "replicationcontrollers"],
+        verbs: ["get", "list", "watch"],
+    },
+    { apiGroups: ["apps"], resources: ["deployments", "daemonsets", "statefulsets", "replicasets"], verbs: ["get", "list", "watch"] },
+    { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ["get", "list", "watch"] },
+    { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies", "ingresses"], verbs: ["get", "list", "watch"] },
+    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["get", "list", "watch"] },
+    { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list", "watch"] },
+    {
+        apiGroups: ["rbac.authorization.k8s.io"],
+        resources: ["roles", "rolebindings", "clusterroles", "clusterrolebindings"],
+        verbs: ["get", "list", "watch"],
+    },
+];
+
+/** Science users see their notebooks and nothing else (technote 000 "Users"). */
+const NOTEBOOK_USER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+    { apiGroups: [""], resources: ["pods", "pods/log", "persistentvolumeclaims"], verbs: ["get", "list", "watch"] },
+];
+
+/**
+ * Namespaces and who may do what in them, by actor (technote 000 "Actors" and "Users", 001 "Roles
+ * and Security", 004 "RBAC"): cluster admins (the only cluster-admin binding), service admins (the
+ * service namespaces), developers (their groups' namespaces: edit, or view only), science users (the
+ * notebook namespace), security (read-only everywhere, secrets excepted). Every namespace enforces the
+ * restricted Pod Security profile unless the reason it cannot is written on it.
+ */
+export class Platform extends pulumi.ComponentResource {
+    /** Every namespace the platform owns, by name. */
+    readonly namespaces: Readonly<Record<string, k8s.core.v1.Namespace>>;
+
+    constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lsst-k8s:platform:Platform", name, {}, opts);
+        const { config } = args;
+        const o = { parent: this, provider: args.provider };
+
+        const namespaces: Record<string, k8s.core.v1.Namespace> = {};
+        const namespace = (ns: string, privileged?: string) => {
+            const level = privileged ? "privileged" : "restricted";
+            namespaces[ns] = new k8s.core.v1.Namespace(`${name}-${ns}`, {
+                metadata: {
+                    name: ns,
+                    labels: { [`${PSA}/enforce`]: level, [`${PSA}/audit`]: "restricted", [`${PSA}/warn`]: "restricted" },
+                    ...(privileged ? { annotations: { [PSA_REASON]: privileged } } : {}),
+                },
+            }, o);
+            return namespaces[ns];
+        };
+        for (const ns of SERVICE_NAMESPACES) {
+            namespace(ns);
+        }
+        for (const d of config.developerGroups) {
+            namespace(d.namespace);
+        }
+        if (config.kubeBench) {
+            namespace("kube-bench", "kube-bench reads the node's configuration through host paths and the host PID namespace (technote 000 \"Security\")");
+        }
+        if (config.multicastCheck) {
+            namespace("multicast-check");
+        }
+        this.namespaces = namespaces;
+
+        const group = (g: string) => [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: g }];
+        const clusterRole = (role: string) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role });
+        const roleBinding = (ns: string, suffix: string, role: { kind: string; name: string; apiGroup: string }, g: string) =>
+            new k8s.rbac.v1.RoleBinding(`${name}-${ns}-${suffix}`, {
+                metadata: { name: `lsst-k8s:${suffix}`, namespace: ns },
+                roleRef: role,
+                subjects: group(g),
+            }, { ...o, dependsOn: [namespaces[ns]] });
+
+        // The one binding to cluster-admin: the K8s cluster administrators (technote 000 "Actors").
+        new k8s.rbac.v1.ClusterRoleBinding(`${name}-cluster-admins`, {
+            metadata: { name: "lsst-k8s:cluster-admins" },
+            roleRef: clusterRole("cluster-admin"),
+            subjects: group(config.groups.admins),
+        }, o);
+
+        // Service administrators deploy services into the service namespaces only: Kubernetes' own
+        // namespace-scoped "admin" role, which grants nothing on nodes or cluster-scoped objects.
+        for (const ns of SERVICE_NAMESPACES) {
+            roleBinding(ns, "service-admins", clusterRole("admin"), config.groups.serviceAdmins);
+        }
+
+        // Developers: edit (which includes reading logs) in their groups' namespaces, or view only.
+        for (const d of config.developerGroups) {
+            roleBinding(d.namespace, "developers", clusterRole(config.developerAccess), d.group);
+        }
+
+        const notebookUser = new k8s.rbac.v1.Role(`${name}-notebook-user`, {
+            metadata: { name: "lsst-k8s:notebook-user", namespace: "jupyter-lsst" },
+            rules: NOTEBOOK_USER_RULES,
+        }, { ...o, dependsOn: [namespaces["jupyter-lsst"]] });
+        new k8s.rbac.v1.RoleBinding(`${name}-science-users`, {
+            metadata: { name: "lsst-k8s:science-users", namespace: "jupyter-lsst" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "lsst-k8s:notebook-user" },
+            subjects: group(config.groups.scienceUsers),
+        }, { ...o, dependsOn: [notebookUser] });
+
+        const auditor = new k8s.rbac.v1.ClusterRole(`${name}-security`, {
+            metadata: { name: "lsst-k8s:security-auditor" },
+            rules: SECURITY_RULES,
+        }, o);
+        new k8s.rbac.v1.ClusterRoleBinding(`${name}-security`, {
+            metadata: { name: "lsst-k8s:security-auditors" },
+            roleRef: clusterRole("lsst-k8s:security-auditor"),
+            subjects: group(config.groups.security),
+        }, { ...o, dependsOn: [auditor] });
+
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,113 @@
+import { validateConfig } from "../config";
+import { RecordedResource } from "../tools/evaluate";
+import { byName, clusterOf, dependsOn, ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
+import { schemaErrors } from "./schemas";
+
+const kube = (e: { resources: readonly RecordedResource[] }) => e.resources.filter((r) => r.type.startsWith("kubernetes:"));
+const meta = (r: RecordedResource) => r.inputs.metadata as Record<string, any>;
+
+describe.each(STACKS)("the platform on stack %s", (stack: StackName) => {
+    const cluster = validateConfig(rawConfig(stack).config).config!;
+    const platform = cluster.platform!;
+
+    it("declares every object through the cluster's provider, created after every node joined", async () => {
+        const e = await runStack(stack);
+        const [provider] = ofType(e, "pulumi:providers:kubernetes");
+        expect(provider.name).toBe(`${cluster.name}-kubernetes`);
+        expect(provider.secretInputs).toContain("kubeconfig");
+        for (const join of ofType(e, "command:remote:Command").filter((c) => /-(init|join-run)$/.test(c.name))) {
+            expect(provider.dependencies).toContain(join.urn);
+        }
+        expect(kube(e).length).toBeGreaterThan(0);
+        for (const r of kube(e)) {
+            expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
+            expect(r.parent).toBe(byName(e, `${cluster.name}-platform`).urn);
+        }
+    });
+
+    it("labels every namespace for Pod Security Admission: restricted, unless a written reason says otherwise", async () => {
+        const e = await runStack(stack);
+        const namespaces = ofType(e, "kubernetes:core/v1:Namespace").map((r) => meta(r));
+        const expected = ["jupyter-lsst", "registry", "htcondor", ...platform.developerGroups.map((d) => d.namespace),
+            ...(platform.kubeBench ? ["kube-bench"] : []), ...(platform.multicastCheck ? ["multicast-check"] : [])];
+        expect(namespaces.map((m) => m.name).sort()).toEqual(expected.sort());
+        for (const m of namespaces) {
+            const privileged = m.name === "kube-bench";
+            expect(m.labels).toEqual({
+                "pod-security.kubernetes.io/enforce": privileged ? "privileged" : "restricted",
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            });
+            if (privileged) {
+                expect(m.annotations["lsst-k8s.io/pod-security-reason"]).toMatch(/host paths and the host PID namespace/);
+            } else {
+                expect(m.annotations).toBeUndefined();
+            }
+        }
+    });
+
+    it("binds cluster-admin to the admin group only, and by actor everything else", async () => {
+        const e = await runStack(stack);
+        const bindings = [...ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"),
+            ...ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")].map((r) => r.inputs as Record<string, any>);
+        const toClusterAdmin = bindings.filter((b) => b.roleRef.name === "cluster-admin");
+        expect(toClusterAdmin).toHaveLength(1);
+        expect(toClusterAdmin[0].subjects).toEqual([{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: platform.groups.admins }]);
+        const find = (ns: string | undefined, name: string) => bindings.find((b) => b.metadata.namespace === ns && b.metadata.name === name)!;
+        for (const ns of ["jupyter-lsst", "registry", "htcondor"]) {
+            expect(find(ns, "lsst-k8s:service-admins")).toMatchObject({ roleRef: { kind: "ClusterRole", name: "admin" }, subjects: [{ name: platform.groups.serviceAdmins }] });
+        }
+        for (const d of platform.developerGroups) {
+            expect(find(d.namespace, "lsst-k8s:developers")).toMatchObject({ roleRef: { kind: "ClusterRole", name: platform.developerAccess }, subjects: [{ name: d.group }] });
+        }
+        expect(find("jupyter-lsst", "lsst-k8s:science-users")).toMatchObject({ roleRef: { kind: "Role", name: "lsst-k8s:notebook-user" }, subjects: [{ name: platform.groups.scienceUsers }] });
+        expect(find(undefined, "lsst-k8s:security-auditors")).toMatchObject({ roleRef: { kind: "ClusterRole", name: "lsst-k8s:security-auditor" }, subjects: [{ name: platform.groups.security }] });
+        // Developers get nothing cluster-wide.
+        const developerGroups = new Set(platform.developerGroups.map((d) => d.group));
+        for (const b of ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").map((r) => r.inputs as Record<string, any>)) {
+            expect(b.subjects.some((s: { name: string }) => developerGroups.has(s.name))).toBe(false);
+        }
+    });
+
+    it("gives security read-only access everywhere, never to secrets, and without wildcards", async () => {
+        const e = await runStack(stack);
+        const [auditor] = ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
+        const rules = auditor.inputs.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+        for (const rule of rules) {
+            expect(rule.verbs).toEqual(["get", "list", "watch"]);
+            expect([...rule.apiGroups, ...rule.resources]).not.toContain("*");
+            expect(rule.resources).not.toContain("secrets");
+        }
+        expect(rules.flatMap((r) => r.resources)).toEqual(expect.arrayContaining(["pods", "nodes", "clusterrolebindings"]));
+    });
+
+    it("writes objects valid against the Kubernetes schemas", async () => {
+        const e = await runStack(stack);
+        for (const r of kube(e)) {
+            expect([r.name, schemaErrors(r.inputs)]).toEqual([r.name, []]);
+        }
+    });
+
+    it("orders namespaced objects after their namespace", async () => {
+        const e = await runStack(stack);
+        for (const r of kube(e).filter((x) => meta(x).namespace)) {
+            const ns = ofType(e, "kubernetes:core/v1:Namespace").find((n) => meta(n).name === meta(r).namespace)!;
+            expect(dependsOn(e, r, ns)).toBe(true);
+        }
+    });
+});
+
+describe("a stack without a platform", () => {
+    it("declares no Kubernetes object", async () => {
+        const e = await runStack("test", { cluster: clusterOf("test"), omitPlatform: true });
+        expect(kube(e)).toEqual([]);
+        expect(ofType(e, "pulumi:providers:kubernetes")).toHaveLength(1);
+    });
+});
+
+describe("the schema check", () => {
+    it("catches an object Kubernetes would refuse", () => {
+        expect(schemaErrors({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "x" }, roleRef: {} })[0])
+            .toMatch(/roleRef must have required property/);
+    });
+});
