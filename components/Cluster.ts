@@ -6,6 +6,7 @@ import { ControlPlane } from "./ControlPlane";
 import { NodeJoin } from "./NodeJoin";
 import { NodePrep } from "./NodePrep";
 import { NodeUpgrade } from "./NodeUpgrade";
+import { Overlay } from "./Overlay";
 import { Platform } from "./Platform";
 import { upgradeProblem } from "./versions";
 
@@ -45,6 +46,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly upgrades: Readonly<Record<string, NodeUpgrade>>;
     /** Talks to the cluster's API with the admin kubeconfig, once every node has joined. */
     readonly provider: k8s.Provider;
+    /** The Weave Net overlay. */
+    readonly overlay: Overlay;
     /** What the cluster carries, when the stack configures a platform. */
     readonly platform?: Platform;
 
@@ -140,8 +143,11 @@ export class Cluster extends pulumi.ComponentResource {
             // Objects are applied as declared, with the program as their field manager.
             enableServerSideApply: true,
         }, { parent: this, dependsOn: [this.controlPlane.init, ...Object.values(joins).map((j) => j.join)] });
+        this.overlay = new Overlay(`${name}-overlay`, { provider: this.provider, podCidr: config.networks.pods }, { parent: this });
         if (config.platform) {
-            this.platform = new Platform(`${name}-platform`, { config: config.platform, provider: this.provider }, { parent: this });
+            // Pods need the overlay before anything of the platform can run.
+            this.platform = new Platform(`${name}-platform`, { config: config.platform, provider: this.provider },
+                { parent: this, dependsOn: [this.overlay] });
         }
         this.nodes = config.nodes.map(({ name: n, role, address }) => ({ name: n, role, address }));
         this.registerOutputs({ nodes: this.nodes, kubeconfig: this.controlPlane.kubeconfig, caCertHash: this.controlPlane.caCertHash });

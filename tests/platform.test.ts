@@ -2,6 +2,9 @@ import { validateConfig } from "../config";
 import { RecordedResource } from "../tools/evaluate";
 import { byName, clusterOf, dependsOn, ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
 import { schemaErrors } from "./schemas";
+import { WEAVE_VERSION } from "../components/Overlay";
+import { policies } from "../policies/policies";
+import { runPolicies } from "../policies/lib/runner";
 
 const kube = (e: { resources: readonly RecordedResource[] }) => e.resources.filter((r) => r.type.startsWith("kubernetes:"));
 const meta = (r: RecordedResource) => r.inputs.metadata as Record<string, any>;
@@ -21,7 +24,7 @@ describe.each(STACKS)("the platform on stack %s", (stack: StackName) => {
         expect(kube(e).length).toBeGreaterThan(0);
         for (const r of kube(e)) {
             expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
-            expect(r.parent).toBe(byName(e, `${cluster.name}-platform`).urn);
+            expect([byName(e, `${cluster.name}-platform`).urn, byName(e, `${cluster.name}-overlay`).urn]).toContain(r.parent);
         }
     });
 
@@ -71,7 +74,7 @@ describe.each(STACKS)("the platform on stack %s", (stack: StackName) => {
 
     it("gives security read-only access everywhere, never to secrets, and without wildcards", async () => {
         const e = await runStack(stack);
-        const [auditor] = ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
+        const auditor = ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").find((r) => meta(r).name === "lsst-k8s:security-auditor")!;
         const rules = auditor.inputs.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
         for (const rule of rules) {
             expect(rule.verbs).toEqual(["get", "list", "watch"]);
@@ -88,9 +91,9 @@ describe.each(STACKS)("the platform on stack %s", (stack: StackName) => {
         }
     });
 
-    it("orders namespaced objects after their namespace", async () => {
+    it("orders namespaced objects after their namespace (kube-system is kubeadm's)", async () => {
         const e = await runStack(stack);
-        for (const r of kube(e).filter((x) => meta(x).namespace)) {
+        for (const r of kube(e).filter((x) => meta(x).namespace && meta(x).namespace !== "kube-system")) {
             const ns = ofType(e, "kubernetes:core/v1:Namespace").find((n) => meta(n).name === meta(r).namespace)!;
             expect(dependsOn(e, r, ns)).toBe(true);
         }
@@ -98,10 +101,43 @@ describe.each(STACKS)("the platform on stack %s", (stack: StackName) => {
 });
 
 describe("a stack without a platform", () => {
-    it("declares no Kubernetes object", async () => {
+    it("declares only the overlay", async () => {
         const e = await runStack("test", { cluster: clusterOf("test"), omitPlatform: true });
-        expect(kube(e)).toEqual([]);
+        const overlay = byName(e, "lsst-test-overlay").urn;
+        expect(kube(e).every((r) => r.parent === overlay)).toBe(true);
         expect(ofType(e, "pulumi:providers:kubernetes")).toHaveLength(1);
+    });
+});
+
+describe.each(STACKS)("the overlay on stack %s", (stack: StackName) => {
+    const cluster = validateConfig(rawConfig(stack).config).config!;
+    const daemonSet = async () => ofType(await runStack(stack), "kubernetes:apps/v1:DaemonSet").find((d) => meta(d).name === "weave-net")!;
+
+    it("runs Weave Net from the maintained fork, pinned, on the stack's pod network, on every node", async () => {
+        const ds = await daemonSet();
+        expect(meta(ds).namespace).toBe("kube-system");
+        const spec = (ds.inputs as Record<string, any>).spec.template.spec;
+        const images = [...spec.initContainers, ...spec.containers].map((c: { image: string }) => c.image);
+        expect(images).toEqual([`docker.io/rajchaudhuri/weave-kube:${WEAVE_VERSION}`, `docker.io/rajchaudhuri/weave-kube:${WEAVE_VERSION}`, `docker.io/rajchaudhuri/weave-npc:${WEAVE_VERSION}`]);
+        const weave = spec.containers.find((c: { name: string }) => c.name === "weave");
+        expect(weave.env).toContainEqual({ name: "IPALLOC", value: cluster.networks.pods });
+        // Multicast is Weave's default; nothing here may turn it off or change the data path.
+        expect(weave.env.map((e: { name: string }) => e.name).sort()).toEqual(["CHECKPOINT_DISABLE", "HOSTNAME", "INIT_CONTAINER", "IPALLOC"]);
+        expect(spec.tolerations).toEqual([{ effect: "NoSchedule", operator: "Exists" }, { effect: "NoExecute", operator: "Exists" }]);
+        expect(spec.hostNetwork).toBe(true);
+    });
+
+    it("passes the stack's policies only through its written exemptions and its approval", async () => {
+        const ds = await daemonSet();
+        const subject = { type: ds.type, name: ds.name, urn: ds.urn, props: ds.inputs };
+        const stackConfig = require(`../policies/config/${stack}.json`);
+        expect(await runPolicies(policies, [subject], stackConfig)).toEqual([]);
+        const bare = Object.fromEntries(Object.entries(stackConfig).map(([k, v]) => {
+            const { exemptions: _e, approved: _a, ...rest } = v as Record<string, unknown>;
+            return [k, rest];
+        }));
+        const flagged = new Set((await runPolicies(policies, [subject], bare)).map((v) => v.policy));
+        expect([...flagged].sort()).toEqual(["container-resources", "pod-security-restricted", "public-exposure", "trusted-images"].filter((p) => p !== "container-resources" || stackConfig["container-resources"].enforcementLevel !== "disabled").sort());
     });
 });
 
