@@ -71,6 +71,55 @@ export interface DeveloperGroup {
     readonly group: string;
 }
 
+/** A spawner choice offered to notebook users, inside the JupyterLab bounds. */
+export interface NotebookProfile {
+    readonly name: string;
+    /** Kubernetes quantities, e.g. "2" and "4Gi". */
+    readonly cpu: string;
+    readonly memory: string;
+}
+
+/** Technote 000 "JupyterLab Requirements". */
+export interface JupyterConfig {
+    /** Concurrent users the quota is sized for. */
+    readonly concurrentUsers: number;
+    /** Each user's home volume; default "100Gi" (technote 000 "User Storage"). */
+    readonly homeSize: string;
+    /** Spawner choices; default small (1 core, 2Gi), medium (2, 4Gi), large (4, 8Gi). */
+    readonly profiles: readonly NotebookProfile[];
+}
+
+/** Where the GPFS filesets are served from (technote 001 "Access to File Sets"). */
+export interface FilesetsConfig {
+    /** The NFS server exporting them. */
+    readonly server: string;
+    /** The export path of each fileset. */
+    readonly exports: Readonly<Record<FilesetName, string>>;
+}
+
+export const FILESETS = ["project", "projectShared", "datasets", "scratch", "jhome", "software"] as const;
+export type FilesetName = (typeof FILESETS)[number];
+
+/** One HTCondor worker pool (technote 000 "Batch Services", use cases BCS 1-5). */
+export interface CondorPool {
+    /** prompt, nightly, yearly, l3...: also its namespace suffix and ClassAd value. */
+    readonly name: string;
+    readonly replicas: number;
+    /** The processing type its startds advertise in the LSSTProcessingType ClassAd; default the name. */
+    readonly processingType: string;
+    /** Per worker pod; defaults "4" and "16Gi". */
+    readonly cpu: string;
+    readonly memory: string;
+}
+
+export interface CondorConfig {
+    /** The central manager outside the cluster (technote 000: it keeps a fixed address). */
+    readonly centralManager: string;
+    /** The execute-node image, pinned (tag or digest), from a trusted registry. */
+    readonly image: string;
+    readonly pools: readonly CondorPool[];
+}
+
 /** What the cluster carries beyond Kubernetes itself; absent, the cluster gets only its overlay. */
 export interface PlatformConfig {
     readonly groups: PlatformGroups;
@@ -84,6 +133,12 @@ export interface PlatformConfig {
     readonly multicastCheck: boolean;
     /** kube-bench as a Job for the CIS results (technote 000 "Security"); default false. */
     readonly kubeBench: boolean;
+    /** Notebook namespace quotas and spawner profiles; absent, none are declared. */
+    readonly jupyter?: JupyterConfig;
+    /** The filesets as persistent volumes; absent, none are declared. */
+    readonly filesets?: FilesetsConfig;
+    /** HTCondor worker pools; absent, none are declared. */
+    readonly htcondor?: CondorConfig;
 }
 
 export interface ClusterConfig {
@@ -155,11 +210,13 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config?
     const platformText = ours.get("platform");
     let platform: PlatformConfig | undefined;
     if (platformText !== undefined) {
+        let parsed: unknown;
         try {
-            platform = readPlatform(c, "platform", JSON.parse(platformText));
+            parsed = JSON.parse(platformText);
         } catch {
             c.problem("platform", "is not an object");
         }
+        platform = parsed === undefined ? undefined : readPlatform(c, "platform", parsed);
     }
     const config = clusterConfig && { ...clusterConfig, ...(platform ? { platform } : {}) };
     return c.problems.length === 0 && config ? { config: deepFreeze(config), problems: [] } : { problems: c.problems };
@@ -195,7 +252,8 @@ function readCluster(c: Checker, path: string, value: unknown): ClusterConfig | 
 }
 
 function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig | undefined {
-    const o = c.object(path, value, ["groups", "developerAccess", "developerGroups", "dashboard", "multicastCheck", "kubeBench"]);
+    const o = c.object(path, value, ["groups", "developerAccess", "developerGroups", "dashboard", "multicastCheck", "kubeBench",
+        "jupyter", "filesets", "htcondor"]);
     if (!o) {
         return undefined;
     }
@@ -223,7 +281,7 @@ function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig 
             const namespace = d && c.string(`${p}.namespace`, d.namespace, { pattern: DNS_LABEL, describe: "is not a DNS-1123 label" });
             const grp = d && c.string(`${p}.group`, d.group, { pattern: GROUP_NAME, describe: "is not a group name" });
             if (namespace !== undefined) {
-                if (PLATFORM_NAMESPACES.includes(namespace) || namespace.startsWith("kube-") || namespace === "default") {
+                if (PLATFORM_NAMESPACES.includes(namespace) || /^(kube|htcondor)-/.test(namespace) || namespace === "default") {
                     c.problem(`${p}.namespace`, `${JSON.stringify(namespace)} is a system or platform namespace`);
                 } else if (seen.has(namespace)) {
                     c.problem(`${p}.namespace`, `${JSON.stringify(namespace)} is already used by ${path}.developerGroups[${seen.get(namespace)}]`);
@@ -236,6 +294,9 @@ function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig 
             }
         });
     }
+    const jupyter = o.jupyter === undefined ? undefined : readJupyter(c, `${path}.jupyter`, o.jupyter);
+    const filesets = o.filesets === undefined ? undefined : readFilesets(c, `${path}.filesets`, o.filesets);
+    const htcondor = o.htcondor === undefined ? undefined : readCondor(c, `${path}.htcondor`, o.htcondor);
     const dashboard = c.boolean(`${path}.dashboard`, o.dashboard, true);
     const multicastCheck = c.boolean(`${path}.multicastCheck`, o.multicastCheck, false);
     const kubeBench = c.boolean(`${path}.kubeBench`, o.kubeBench, false);
@@ -246,7 +307,110 @@ function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig 
     if (!admins || !serviceAdmins || !security || !scienceUsers) {
         return undefined;
     }
-    return { groups: { admins, serviceAdmins, security, scienceUsers }, developerAccess, developerGroups, dashboard, multicastCheck, kubeBench };
+    return {
+        groups: { admins, serviceAdmins, security, scienceUsers }, developerAccess, developerGroups, dashboard, multicastCheck, kubeBench,
+        ...(jupyter ? { jupyter } : {}), ...(filesets ? { filesets } : {}), ...(htcondor ? { htcondor } : {}),
+    };
+}
+
+const DEFAULT_PROFILES: NotebookProfile[] = [
+    { name: "small", cpu: "1", memory: "2Gi" },
+    { name: "medium", cpu: "2", memory: "4Gi" },
+    { name: "large", cpu: "4", memory: "8Gi" },
+];
+
+function readJupyter(c: Checker, path: string, value: unknown): JupyterConfig | undefined {
+    const o = c.object(path, value, ["concurrentUsers", "homeSize", "profiles"]);
+    if (!o) {
+        return undefined;
+    }
+    const before = c.problems.length;
+    const concurrentUsers = c.required(`${path}.concurrentUsers`, o.concurrentUsers) &&
+        c.integer(`${path}.concurrentUsers`, o.concurrentUsers, { min: 1, max: 10000, default: 0 });
+    const homeSize = o.homeSize === undefined ? "100Gi" : c.string(`${path}.homeSize`, o.homeSize, { pattern: QUANTITY, describe: "is not a storage size like 100Gi" });
+    let profiles = DEFAULT_PROFILES;
+    if (o.profiles !== undefined) {
+        profiles = [];
+        if (!Array.isArray(o.profiles) || o.profiles.length === 0) {
+            c.problem(`${path}.profiles`, "is not a non-empty list");
+        } else {
+            o.profiles.forEach((item, i) => {
+                const p = `${path}.profiles[${i}]`;
+                const pr = c.object(p, item, ["name", "cpu", "memory"]);
+                const name = pr && c.string(`${p}.name`, pr.name, { pattern: DNS_LABEL, describe: "is not a DNS-1123 label" });
+                const cpu = pr && c.string(`${p}.cpu`, String(pr.cpu ?? ""), { pattern: QUANTITY, describe: "is not a cpu quantity" });
+                const memory = pr && c.string(`${p}.memory`, pr.memory, { pattern: QUANTITY, describe: "is not a memory quantity" });
+                if (name && cpu && memory) {
+                    // Technote 000: 0.5 to 4 cores and 512MB to 8GB per user.
+                    if (!(quantity(cpu) >= 0.5 && quantity(cpu) <= 4)) {
+                        c.problem(`${p}.cpu`, `${cpu} is outside 0.5 to 4 cores`);
+                    } else if (!(quantity(memory) >= quantity("512Mi") && quantity(memory) <= quantity("8Gi"))) {
+                        c.problem(`${p}.memory`, `${memory} is outside 512Mi to 8Gi`);
+                    } else {
+                        profiles.push({ name, cpu, memory });
+                    }
+                }
+            });
+        }
+    }
+    return c.problems.length === before && concurrentUsers && homeSize ? { concurrentUsers, homeSize, profiles } : undefined;
+}
+
+function readFilesets(c: Checker, path: string, value: unknown): FilesetsConfig | undefined {
+    const o = c.object(path, value, ["server", "exports"]);
+    if (!o) {
+        return undefined;
+    }
+    const before = c.problems.length;
+    const server = c.string(`${path}.server`, o.server, { check: isHost, describe: "is not a DNS name or IPv4 address" });
+    const e = c.object(`${path}.exports`, o.exports, [...FILESETS]);
+    const paths: Partial<Record<FilesetName, string>> = {};
+    for (const f of FILESETS) {
+        const v = e && c.string(`${path}.exports.${f}`, e[f], { pattern: /^\/[^\0]*$/, describe: "is not an absolute path" });
+        if (v) {
+            paths[f] = v;
+        }
+    }
+    return c.problems.length === before && server ? { server, exports: paths as Record<FilesetName, string> } : undefined;
+}
+
+function readCondor(c: Checker, path: string, value: unknown): CondorConfig | undefined {
+    const o = c.object(path, value, ["centralManager", "image", "pools"]);
+    if (!o) {
+        return undefined;
+    }
+    const before = c.problems.length;
+    const centralManager = c.string(`${path}.centralManager`, o.centralManager, {
+        check: (s) => { const [h, port] = s.split(":"); return isHost(h) && (port === undefined || isPort(Number(port))); },
+        describe: "is not host or host:port",
+    });
+    const image = c.string(`${path}.image`, o.image, { check: (s) => /[:@]/.test(s.split("/").pop() ?? ""), describe: "is not pinned (name a tag or a digest)" });
+    const pools: CondorPool[] = [];
+    if (!Array.isArray(o.pools) || o.pools.length === 0) {
+        c.problem(`${path}.pools`, o.pools === undefined ? "required" : "is not a non-empty list");
+    } else {
+        const seen = new Set<string>();
+        o.pools.forEach((item, i) => {
+            const p = `${path}.pools[${i}]`;
+            const pl = c.object(p, item, ["name", "replicas", "processingType", "cpu", "memory"]);
+            const name = pl && c.string(`${p}.name`, pl.name, { pattern: /^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/, describe: "is not a short DNS-1123 label" });
+            if (name && seen.has(name)) {
+                c.problem(`${p}.name`, `${JSON.stringify(name)} is already a pool`);
+            }
+            if (name) {
+                seen.add(name);
+            }
+            const replicas = pl && c.required(`${p}.replicas`, pl.replicas) ? c.integer(`${p}.replicas`, pl.replicas, { min: 0, max: 10000, default: 0 }) : undefined;
+            const processingType = pl && (pl.processingType === undefined ? name
+                : c.string(`${p}.processingType`, pl.processingType, { pattern: /^[A-Za-z0-9_-]+$/, describe: "is not a ClassAd value" }));
+            const cpu = pl && (pl.cpu === undefined ? "4" : c.string(`${p}.cpu`, String(pl.cpu), { pattern: QUANTITY, describe: "is not a cpu quantity" }));
+            const memory = pl && (pl.memory === undefined ? "16Gi" : c.string(`${p}.memory`, pl.memory, { pattern: QUANTITY, describe: "is not a memory quantity" }));
+            if (name && replicas !== undefined && processingType && cpu && memory) {
+                pools.push({ name, replicas, processingType, cpu, memory });
+            }
+        });
+    }
+    return c.problems.length === before && centralManager && image ? { centralManager, image, pools } : undefined;
 }
 
 function readVersion(c: Checker, path: string, value: unknown): KubernetesVersion | undefined {
@@ -464,6 +628,15 @@ function blobFields(base64: string): Buffer[] | undefined {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** A Kubernetes quantity as written in config ("500m", "4", "8Gi", "100Gi"). */
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/;
+
+/** The value of a QUANTITY, for bounds checks. */
+function quantity(q: string): number {
+    const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(q)!;
+    const unit: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
+    return Number(m[1]) * unit[m[2]];
+}
 /** Group names as authenticators pass them: printable, no spaces, not a system: group. */
 const GROUP_NAME = /^(?!system:)[A-Za-z0-9][A-Za-z0-9._:@/-]{0,252}$/;
 
@@ -637,6 +810,15 @@ class Checker {
             return undefined;
         }
         return value;
+    }
+
+    /** True when the value is present; otherwise reports it as required. */
+    required(path: string, value: unknown): boolean {
+        if (value === undefined) {
+            this.problem(path, "required");
+            return false;
+        }
+        return true;
     }
 
     boolean(path: string, value: unknown, fallback: boolean): boolean | undefined {

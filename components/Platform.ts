@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { PlatformConfig } from "../config";
+import { FilesetName, PlatformConfig } from "../config";
+import { CondorPools, poolNamespace } from "./CondorPools";
+import { Filesets, FILESETS_FOR } from "./Filesets";
+import { Notebooks } from "./Notebooks";
 
 export interface PlatformArgs {
     /** The validated platform config; no default. */
@@ -9,8 +12,8 @@ export interface PlatformArgs {
     readonly provider: k8s.Provider;
 }
 
-/** The namespaces of the platform's services (technote 000/001: JupyterLab, registry, batch). */
-export const SERVICE_NAMESPACES = ["jupyter-lsst", "registry", "htcondor"] as const;
+/** The namespaces of the platform's services (technote 000/001: JupyterLab, registry); each HTCondor pool adds its own. */
+export const SERVICE_NAMESPACES = ["jupyter-lsst", "registry"] as const;
 
 const PSA = "pod-security.kubernetes.io";
 /** Why a namespace is not held to the restricted profile; read by people, kept on the object. */
@@ -69,7 +72,9 @@ export class Platform extends pulumi.ComponentResource {
             }, o);
             return namespaces[ns];
         };
-        for (const ns of SERVICE_NAMESPACES) {
+        const poolNamespaces = (config.htcondor?.pools ?? []).map(poolNamespace);
+        const serviceNamespaces = [...SERVICE_NAMESPACES, ...poolNamespaces];
+        for (const ns of serviceNamespaces) {
             namespace(ns);
         }
         for (const d of config.developerGroups) {
@@ -101,7 +106,7 @@ export class Platform extends pulumi.ComponentResource {
 
         // Service administrators deploy services into the service namespaces only: Kubernetes' own
         // namespace-scoped "admin" role, which grants nothing on nodes or cluster-scoped objects.
-        for (const ns of SERVICE_NAMESPACES) {
+        for (const ns of serviceNamespaces) {
             roleBinding(ns, "service-admins", clusterRole("admin"), config.groups.serviceAdmins);
         }
 
@@ -130,6 +135,24 @@ export class Platform extends pulumi.ComponentResource {
             subjects: group(config.groups.security),
         }, { ...o, dependsOn: [auditor] });
 
+        // The services, each object after the namespaces it lives in.
+        const dependsOn = Object.values(namespaces);
+        if (config.jupyter) {
+            new Notebooks(`${name}-notebooks`, { config: config.jupyter, provider: args.provider, dependsOn }, { parent: this });
+        }
+        if (config.filesets) {
+            const claims: Record<string, readonly FilesetName[]> = { "jupyter-lsst": FILESETS_FOR.notebooks };
+            for (const d of config.developerGroups) {
+                claims[d.namespace] = FILESETS_FOR.developers;
+            }
+            for (const ns of poolNamespaces) {
+                claims[ns] = FILESETS_FOR.batch;
+            }
+            new Filesets(`${name}-filesets`, { config: config.filesets, claims, provider: args.provider, dependsOn }, { parent: this });
+        }
+        if (config.htcondor) {
+            new CondorPools(`${name}-condor`, { config: config.htcondor, filesets: !!config.filesets, provider: args.provider, dependsOn }, { parent: this });
+        }
         this.registerOutputs({});
     }
 }

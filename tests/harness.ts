@@ -25,6 +25,8 @@ export interface RunOptions {
     cluster?: Record<string, unknown>;
     /** Evaluate without the stack's platform key. */
     omitPlatform?: boolean;
+    /** The platform key's JSON text instead of the stack's. */
+    platformOverride?: string;
     mockOutputs?: MockOutputs;
     previousOutputs?: Record<string, unknown>;
 }
@@ -50,6 +52,9 @@ async function evaluateStack(stack: StackName, opts: RunOptions): Promise<Evalua
     const { config, secretKeys } = rawConfig(stack, opts.cluster);
     if (opts.omitPlatform) {
         delete config[`${PROJECT}:platform`];
+    }
+    if (opts.platformOverride) {
+        config[`${PROJECT}:platform`] = opts.platformOverride;
     }
     let exports: Record<string, unknown> = {};
     return evaluate({

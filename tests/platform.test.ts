@@ -24,14 +24,16 @@ describe.each(STACKS)("the platform on stack %s", (stack: StackName) => {
         expect(kube(e).length).toBeGreaterThan(0);
         for (const r of kube(e)) {
             expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
-            expect([byName(e, `${cluster.name}-platform`).urn, byName(e, `${cluster.name}-overlay`).urn]).toContain(r.parent);
+            expect(["platform", "overlay", "platform-notebooks", "platform-filesets", "platform-condor"]
+                .map((c) => byName(e, `${cluster.name}-${c}`).urn)).toContain(r.parent);
         }
     });
 
     it("labels every namespace for Pod Security Admission: restricted, unless a written reason says otherwise", async () => {
         const e = await runStack(stack);
         const namespaces = ofType(e, "kubernetes:core/v1:Namespace").map((r) => meta(r));
-        const expected = ["jupyter-lsst", "registry", "htcondor", ...platform.developerGroups.map((d) => d.namespace),
+        const expected = ["jupyter-lsst", "registry", ...platform.htcondor!.pools.map((p) => `htcondor-${p.name}`),
+            ...platform.developerGroups.map((d) => d.namespace),
             ...(platform.kubeBench ? ["kube-bench"] : []), ...(platform.multicastCheck ? ["multicast-check"] : [])];
         expect(namespaces.map((m) => m.name).sort()).toEqual(expected.sort());
         for (const m of namespaces) {
@@ -57,7 +59,7 @@ describe.each(STACKS)("the platform on stack %s", (stack: StackName) => {
         expect(toClusterAdmin).toHaveLength(1);
         expect(toClusterAdmin[0].subjects).toEqual([{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: platform.groups.admins }]);
         const find = (ns: string | undefined, name: string) => bindings.find((b) => b.metadata.namespace === ns && b.metadata.name === name)!;
-        for (const ns of ["jupyter-lsst", "registry", "htcondor"]) {
+        for (const ns of ["jupyter-lsst", "registry", ...platform.htcondor!.pools.map((p) => `htcondor-${p.name}`)]) {
             expect(find(ns, "lsst-k8s:service-admins")).toMatchObject({ roleRef: { kind: "ClusterRole", name: "admin" }, subjects: [{ name: platform.groups.serviceAdmins }] });
         }
         for (const d of platform.developerGroups) {

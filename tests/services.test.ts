@@ -1,0 +1,110 @@
+import * as yaml from "js-yaml";
+import { PROJECT, validateConfig } from "../config";
+import { RecordedResource } from "../tools/evaluate";
+import { clusterOf, ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
+
+const meta = (r: RecordedResource) => r.inputs.metadata as Record<string, any>;
+const find = (rs: RecordedResource[], ns: string | undefined, name: string) => rs.find((r) => meta(r).namespace === ns && meta(r).name === name)!;
+
+describe.each(STACKS)("services on stack %s", (stack: StackName) => {
+    const platform = validateConfig(rawConfig(stack).config).config!.platform!;
+
+    it("bounds every notebook container to 0.5-4 cores and 512Mi-8Gi, with a quota sized from the users", async () => {
+        const e = await runStack(stack);
+        const limitRange = find(ofType(e, "kubernetes:core/v1:LimitRange"), "jupyter-lsst", "notebook-bounds");
+        expect((limitRange.inputs.spec as any).limits).toEqual([{
+            type: "Container",
+            min: { cpu: "500m", memory: "512Mi" },
+            max: { cpu: "4", memory: "8Gi" },
+            defaultRequest: { cpu: "500m", memory: "1Gi" },
+            default: { cpu: "1", memory: "2Gi" },
+        }]);
+        const users = platform.jupyter!.concurrentUsers;
+        const quota = find(ofType(e, "kubernetes:core/v1:ResourceQuota"), "jupyter-lsst", "notebook-quota");
+        expect((quota.inputs.spec as any).hard).toEqual({
+            "requests.cpu": `${4 * users}`, "limits.cpu": `${4 * users}`,
+            "requests.memory": `${8 * users}Gi`, "limits.memory": `${8 * users}Gi`,
+            "requests.storage": `${100 * (users + 1)}Gi`,
+            persistentvolumeclaims: `${users + 10}`, pods: `${users + 5}`,
+        });
+        const profiles = find(ofType(e, "kubernetes:core/v1:ConfigMap"), "jupyter-lsst", "spawner-profiles");
+        const data = profiles.inputs.data as Record<string, string>;
+        expect(data.homeSize).toBe("100Gi");
+        expect((yaml.load(data["profiles.yaml"]) as any[]).map((p) => [p.slug, p.kubespawner_override.cpu_limit, p.kubespawner_override.mem_limit]))
+            .toEqual([["small", 1, "2G"], ["medium", 2, "4G"], ["large", 4, "8G"]]);
+    });
+
+    it("mounts the filesets with technote 001's access: read-only ones read-only at every level, scratch for developers only", async () => {
+        const e = await runStack(stack);
+        const claims = ofType(e, "kubernetes:core/v1:PersistentVolumeClaim");
+        const volumes = ofType(e, "kubernetes:core/v1:PersistentVolume");
+        const namesIn = (ns: string) => claims.filter((c) => meta(c).namespace === ns).map((c) => meta(c).name).sort();
+        expect(namesIn("jupyter-lsst")).toEqual(["fileset-datasets", "fileset-jhome", "fileset-project", "fileset-project-shared"]);
+        for (const d of platform.developerGroups) {
+            expect(namesIn(d.namespace)).toEqual(["fileset-datasets", "fileset-jhome", "fileset-project", "fileset-project-shared", "fileset-scratch", "fileset-software"]);
+        }
+        for (const pool of platform.htcondor!.pools) {
+            expect(namesIn(`htcondor-${pool.name}`)).toEqual(["fileset-datasets", "fileset-project", "fileset-scratch", "fileset-software"]);
+        }
+        for (const v of volumes) {
+            const spec = v.inputs.spec as any;
+            const readOnly = /-(fileset-(project-shared|datasets|software))$/.test(meta(v).name);
+            expect(spec.accessModes).toEqual([readOnly ? "ReadOnlyMany" : "ReadWriteMany"]);
+            expect(spec.nfs).toMatchObject({ server: platform.filesets!.server, readOnly });
+            expect(spec.persistentVolumeReclaimPolicy).toBe("Retain");
+            const claim = find(claims, spec.claimRef.namespace, spec.claimRef.name);
+            expect((claim.inputs.spec as any)).toMatchObject({ volumeName: meta(v).name, accessModes: spec.accessModes });
+        }
+        const datasets = volumes.find((v) => meta(v).name === "jupyter-lsst-fileset-datasets")!;
+        expect((datasets.inputs.spec as any).nfs.path).toBe(platform.filesets!.exports.datasets);
+    });
+
+    it("runs each HTCondor pool as a Deployment in its own namespace, advertising its processing type, /software read-only", async () => {
+        const e = await runStack(stack);
+        const deployments = ofType(e, "kubernetes:apps/v1:Deployment");
+        for (const pool of platform.htcondor!.pools) {
+            const ns = `htcondor-${pool.name}`;
+            const d = find(deployments, ns, `startd-${pool.name}`).inputs as any;
+            expect(d.spec.replicas).toBe(pool.replicas);
+            const pod = d.spec.template.spec;
+            expect(pod.containers[0].image).toBe(platform.htcondor!.image);
+            expect(pod.containers[0].env).toEqual([{ name: "CONDOR_HOST", value: platform.htcondor!.centralManager }]);
+            expect(pod.containers[0].volumeMounts).toContainEqual({ name: "software", mountPath: "/software", readOnly: true });
+            expect(pod.volumes).toContainEqual({ name: "software", persistentVolumeClaim: { claimName: "fileset-software", readOnly: true } });
+            const conf = (find(ofType(e, "kubernetes:core/v1:ConfigMap"), ns, "condor-config").inputs.data as any)["50-lsst-k8s.conf"];
+            expect(conf).toContain(`CONDOR_HOST = ${platform.htcondor!.centralManager}\n`);
+            expect(conf).toContain(`LSSTProcessingType = "${pool.processingType}"\n`);
+            expect(conf).toContain("START = (TARGET.LSSTProcessingType =?= MY.LSSTProcessingType)\n");
+        }
+    });
+});
+
+describe("moving batch capacity between pools (use cases BCS 1-4)", () => {
+    const platformOf = (stack: StackName) => JSON.parse(rawConfig(stack).config[`${PROJECT}:platform`]);
+    const runWith = async (platform: Record<string, any>) => {
+        return runStack("dev", { cluster: clusterOf("dev"), platformOverride: JSON.stringify(platform) });
+    };
+    const pools = (e: Awaited<ReturnType<typeof runStack>>) => Object.fromEntries(ofType(e, "kubernetes:apps/v1:Deployment")
+        .filter((d) => meta(d).namespace?.startsWith("htcondor-"))
+        .map((d) => [meta(d).name, (d.inputs as any).spec.replicas]));
+    const classAds = (e: Awaited<ReturnType<typeof runStack>>) => Object.fromEntries(ofType(e, "kubernetes:core/v1:ConfigMap")
+        .filter((c) => meta(c).name === "condor-config")
+        .map((c) => [meta(c).namespace, /LSSTProcessingType = "(.*)"/.exec((c.inputs.data as any)["50-lsst-k8s.conf"])![1]]));
+
+    it("shifts workers by changing replicas, touching only the pools that change", async () => {
+        const platform = platformOf("dev");
+        const before = pools(await runWith(platform));
+        platform.htcondor.pools[0].replicas += 2; // prompt gains two
+        platform.htcondor.pools[1].replicas -= 2; // nightly gives them
+        const after = pools(await runWith(platform));
+        expect(after).toEqual({ ...before, "startd-prompt": before["startd-prompt"] + 2, "startd-nightly": before["startd-nightly"] - 2 });
+    });
+
+    it("rededicates a pool by changing its ClassAd", async () => {
+        const platform = platformOf("dev");
+        platform.htcondor.pools[2].processingType = "prompt"; // yearly's workers now take prompt processing
+        const ads = classAds(await runWith(platform));
+        expect(ads["htcondor-yearly"]).toBe("prompt");
+        expect(ads["htcondor-nightly"]).toBe("nightly");
+    });
+});
