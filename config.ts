@@ -120,6 +120,18 @@ export interface CondorConfig {
     readonly pools: readonly CondorPool[];
 }
 
+/** Technote 004 "Storage", 000 "Preparing for disaster recovery": etcd snapshots and the PKI, kept on each control plane. */
+export interface EtcdBackupConfig {
+    /** An image with bash, coreutils, tar, gzip and etcdctl, pinned, from a trusted registry. */
+    readonly image: string;
+    /** Cron schedule; default every six hours, on the hour. */
+    readonly schedule: string;
+    /** Directory on each control plane that keeps the backups; default "/var/backups/etcd". */
+    readonly hostPath: string;
+    /** How many snapshots (and PKI archives) each control plane keeps; default 14. */
+    readonly keep: number;
+}
+
 /** What the cluster carries beyond Kubernetes itself; absent, the cluster gets only its overlay. */
 export interface PlatformConfig {
     readonly groups: PlatformGroups;
@@ -139,6 +151,8 @@ export interface PlatformConfig {
     readonly filesets?: FilesetsConfig;
     /** HTCondor worker pools; absent, none are declared. */
     readonly htcondor?: CondorConfig;
+    /** Scheduled etcd backups on every control plane; absent, none. */
+    readonly etcdBackup?: EtcdBackupConfig;
 }
 
 export interface ClusterConfig {
@@ -253,7 +267,7 @@ function readCluster(c: Checker, path: string, value: unknown): ClusterConfig | 
 
 function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig | undefined {
     const o = c.object(path, value, ["groups", "developerAccess", "developerGroups", "dashboard", "multicastCheck", "kubeBench",
-        "jupyter", "filesets", "htcondor"]);
+        "jupyter", "filesets", "htcondor", "etcdBackup"]);
     if (!o) {
         return undefined;
     }
@@ -297,6 +311,7 @@ function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig 
     const jupyter = o.jupyter === undefined ? undefined : readJupyter(c, `${path}.jupyter`, o.jupyter);
     const filesets = o.filesets === undefined ? undefined : readFilesets(c, `${path}.filesets`, o.filesets);
     const htcondor = o.htcondor === undefined ? undefined : readCondor(c, `${path}.htcondor`, o.htcondor);
+    const etcdBackup = o.etcdBackup === undefined ? undefined : readEtcdBackup(c, `${path}.etcdBackup`, o.etcdBackup);
     const dashboard = c.boolean(`${path}.dashboard`, o.dashboard, true);
     const multicastCheck = c.boolean(`${path}.multicastCheck`, o.multicastCheck, false);
     const kubeBench = c.boolean(`${path}.kubeBench`, o.kubeBench, false);
@@ -310,7 +325,23 @@ function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig 
     return {
         groups: { admins, serviceAdmins, security, scienceUsers }, developerAccess, developerGroups, dashboard, multicastCheck, kubeBench,
         ...(jupyter ? { jupyter } : {}), ...(filesets ? { filesets } : {}), ...(htcondor ? { htcondor } : {}),
+        ...(etcdBackup ? { etcdBackup } : {}),
     };
+}
+
+function readEtcdBackup(c: Checker, path: string, value: unknown): EtcdBackupConfig | undefined {
+    const o = c.object(path, value, ["image", "schedule", "hostPath", "keep"]);
+    if (!o) {
+        return undefined;
+    }
+    const before = c.problems.length;
+    const image = c.string(`${path}.image`, o.image, { check: (s) => /[:@]/.test(s.split("/").pop() ?? ""), describe: "is not pinned (name a tag or a digest)" });
+    const schedule = o.schedule === undefined ? "0 */6 * * *"
+        : c.string(`${path}.schedule`, o.schedule, { check: (s) => s.trim().split(/\s+/).length === 5, describe: "is not a five-field cron schedule" });
+    const hostPath = o.hostPath === undefined ? "/var/backups/etcd"
+        : c.string(`${path}.hostPath`, o.hostPath, { check: (s) => /^\/[^\0]+$/.test(s) && !/(^|\/)\.\.?(\/|$)/.test(s) && s !== "/", describe: "is not an absolute directory" });
+    const keep = c.integer(`${path}.keep`, o.keep, { min: 1, max: 1000, default: 14 });
+    return c.problems.length === before && image && schedule && hostPath && keep ? { image, schedule, hostPath, keep } : undefined;
 }
 
 const DEFAULT_PROFILES: NotebookProfile[] = [

@@ -146,7 +146,11 @@ export class Cluster extends pulumi.ComponentResource {
         this.overlay = new Overlay(`${name}-overlay`, { provider: this.provider, podCidr: config.networks.pods }, { parent: this });
         if (config.platform) {
             // Pods need the overlay before anything of the platform can run.
-            this.platform = new Platform(`${name}-platform`, { config: config.platform, provider: this.provider },
+            this.platform = new Platform(`${name}-platform`, {
+                config: config.platform,
+                provider: this.provider,
+                controlPlanes: config.nodes.filter((n) => n.role === "control-plane"),
+            },
                 { parent: this, dependsOn: [this.overlay] });
         }
         this.nodes = config.nodes.map(({ name: n, role, address }) => ({ name: n, role, address }));

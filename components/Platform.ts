@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { FilesetName, PlatformConfig } from "../config";
+import { FilesetName, NodeConfig, PlatformConfig } from "../config";
+import { EtcdBackup } from "./EtcdBackup";
 import { CondorPools, poolNamespace } from "./CondorPools";
 import { Filesets, FILESETS_FOR } from "./Filesets";
 import { Notebooks } from "./Notebooks";
@@ -10,6 +11,8 @@ export interface PlatformArgs {
     readonly config: PlatformConfig;
     /** The cluster's Kubernetes provider; no default. */
     readonly provider: k8s.Provider;
+    /** The control-plane nodes, for the etcd backups; default none. */
+    readonly controlPlanes?: readonly NodeConfig[];
 }
 
 /** The namespaces of the platform's services (technote 000/001: JupyterLab, registry); each HTCondor pool adds its own. */
@@ -149,6 +152,9 @@ export class Platform extends pulumi.ComponentResource {
                 claims[ns] = FILESETS_FOR.batch;
             }
             new Filesets(`${name}-filesets`, { config: config.filesets, claims, provider: args.provider, dependsOn }, { parent: this });
+        }
+        if (config.etcdBackup) {
+            new EtcdBackup(`${name}-etcd-backup`, { config: config.etcdBackup, controlPlanes: args.controlPlanes ?? [], provider: args.provider }, { parent: this });
         }
         if (config.htcondor) {
             new CondorPools(`${name}-condor`, { config: config.htcondor, filesets: !!config.filesets, provider: args.provider, dependsOn }, { parent: this });

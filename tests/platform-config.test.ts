@@ -87,4 +87,33 @@ describe("the platform config", () => {
             expect(policy["cluster-admin-binding"].adminGroup).toBe(admins);
         }
     });
+
+    it("checks the services' settings: quotas, profiles, filesets, pools and backups", () => {
+        expect(problems((p) => (p.jupyter = {}))).toEqual(["platform.jupyter.concurrentUsers: required"]);
+        expect(problems((p) => (p.jupyter = { concurrentUsers: 5, profiles: [{ name: "huge", cpu: "8", memory: "4Gi" }] })))
+            .toEqual(["platform.jupyter.profiles[0].cpu: 8 is outside 0.5 to 4 cores"]);
+        expect(problems((p) => (p.jupyter = { concurrentUsers: 5, profiles: [{ name: "fat", cpu: "2", memory: "16Gi" }] })))
+            .toEqual(["platform.jupyter.profiles[0].memory: 16Gi is outside 512Mi to 8Gi"]);
+        expect(problems((p) => (p.filesets = { server: "nfs.example.org", exports: { project: "relative" } }))).toEqual([
+            'platform.filesets.exports.project: "relative" is not an absolute path',
+            "platform.filesets.exports.projectShared: required",
+            "platform.filesets.exports.datasets: required",
+            "platform.filesets.exports.scratch: required",
+            "platform.filesets.exports.jhome: required",
+            "platform.filesets.exports.software: required",
+        ]);
+        expect(problems((p) => (p.htcondor = { centralManager: "cm.example.org", image: "registry.example.org/condor/execute", pools: [{ name: "prompt" }] }))).toEqual([
+            'platform.htcondor.image: "registry.example.org/condor/execute" is not pinned (name a tag or a digest)',
+            "platform.htcondor.pools[0].replicas: required",
+        ]);
+        expect(problems((p) => (p.htcondor = { centralManager: "cm.example.org", image: "r.example.org/c:1", pools: [{ name: "a", replicas: 1 }, { name: "a", replicas: 2 }] })))
+            .toEqual(['platform.htcondor.pools[1].name: "a" is already a pool']);
+        expect(problems((p) => (p.etcdBackup = { image: "r.example.org/etcd-backup:1", schedule: "hourly", hostPath: "/", keep: 0 }))).toEqual([
+            'platform.etcdBackup.schedule: "hourly" is not a five-field cron schedule',
+            'platform.etcdBackup.hostPath: "/" is not an absolute directory',
+            "platform.etcdBackup.keep: 0 is not a whole number from 1 to 1000",
+        ]);
+        expect(problems((p) => (p.developerGroups[0].namespace = "htcondor-prompt")))
+            .toEqual(['platform.developerGroups[0].namespace: "htcondor-prompt" is a system or platform namespace']);
+    });
 });

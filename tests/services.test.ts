@@ -1,7 +1,9 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as yaml from "js-yaml";
 import { PROJECT, validateConfig } from "../config";
 import { RecordedResource } from "../tools/evaluate";
-import { clusterOf, ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
+import { clusterOf, ofType, rawConfig, REPO, runStack, STACKS, StackName } from "./harness";
 
 const meta = (r: RecordedResource) => r.inputs.metadata as Record<string, any>;
 const find = (rs: RecordedResource[], ns: string | undefined, name: string) => rs.find((r) => meta(r).namespace === ns && meta(r).name === name)!;
@@ -75,6 +77,38 @@ describe.each(STACKS)("services on stack %s", (stack: StackName) => {
             expect(conf).toContain(`CONDOR_HOST = ${platform.htcondor!.centralManager}\n`);
             expect(conf).toContain(`LSSTProcessingType = "${pool.processingType}"\n`);
             expect(conf).toContain("START = (TARGET.LSSTProcessingType =?= MY.LSSTProcessingType)\n");
+        }
+    });
+});
+
+describe.each(STACKS)("etcd backups on stack %s", (stack: StackName) => {
+    const cluster = validateConfig(rawConfig(stack).config).config!;
+    const backup = cluster.platform!.etcdBackup!;
+
+    it("runs the backup script on every control plane, pinned to it, against its own etcd, without the host network", async () => {
+        const e = await runStack(stack);
+        const script = find(ofType(e, "kubernetes:core/v1:ConfigMap"), "kube-system", "etcd-backup");
+        expect((script.inputs.data as any)["etcd-backup.sh"]).toBe(fs.readFileSync(path.join(REPO, "components/scripts/etcd-backup.sh"), "utf8"));
+        const cronJobs = ofType(e, "kubernetes:batch/v1:CronJob");
+        const controlPlanes = cluster.nodes.filter((n) => n.role === "control-plane");
+        expect(cronJobs.map((c) => meta(c).name).sort()).toEqual(controlPlanes.map((n) => `etcd-backup-${n.name}`).sort());
+        for (const node of controlPlanes) {
+            const job = find(cronJobs, "kube-system", `etcd-backup-${node.name}`).inputs as any;
+            expect(job.spec.schedule).toBe(backup.schedule);
+            expect(job.spec.concurrencyPolicy).toBe("Forbid");
+            const pod = job.spec.jobTemplate.spec.template.spec;
+            expect(pod.nodeSelector).toEqual({ "kubernetes.io/hostname": node.name });
+            expect(pod.hostNetwork).toBeUndefined();
+            expect(pod.containers[0].image).toBe(backup.image);
+            expect(pod.containers[0].env).toEqual([
+                { name: "ETCD_ENDPOINTS", value: `https://${node.address}:2379` },
+                { name: "BACKUP_DIR", value: "/backup" },
+                { name: "KEEP", value: String(backup.keep) },
+                { name: "NODE_NAME", value: node.name },
+            ]);
+            expect(pod.volumes).toContainEqual({ name: "backup", hostPath: { path: backup.hostPath, type: "DirectoryOrCreate" } });
+            expect(pod.volumes).toContainEqual({ name: "pki", hostPath: { path: "/etc/kubernetes/pki", type: "Directory" } });
+            expect(pod.containers[0].volumeMounts).toContainEqual({ name: "pki", mountPath: "/etc/kubernetes/pki", readOnly: true });
         }
     });
 });

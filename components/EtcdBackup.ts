@@ -1,0 +1,85 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { EtcdBackupConfig, NodeConfig } from "../config";
+import { script } from "./bundle";
+
+export interface EtcdBackupArgs {
+    /** Image, schedule, host directory and retention from the platform config; no default. */
+    readonly config: EtcdBackupConfig;
+    /** The control planes: each backs up its own etcd member into its own directory; no default. */
+    readonly controlPlanes: readonly NodeConfig[];
+    /** The cluster's Kubernetes provider; no default. */
+    readonly provider: k8s.Provider;
+}
+
+const NAMESPACE = "kube-system";
+
+/**
+ * Scheduled etcd snapshots and PKI archives (technote 004 "Storage", 000 "Preparing for disaster
+ * recovery"), with components/scripts/etcd-backup.sh, one CronJob per control plane pinned to it, so
+ * every control plane keeps its own copies. The pod reaches its node's etcd at the node's address over
+ * the overlay (prepare.sh accepts pod traffic from the weave interface), so it needs no host network;
+ * it reads the PKI as root, which is why it lives in kube-system, whose exemption says so.
+ */
+export class EtcdBackup extends pulumi.ComponentResource {
+    constructor(name: string, args: EtcdBackupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lsst-k8s:platform:EtcdBackup", name, {}, opts);
+        const o = { parent: this, provider: args.provider };
+        const scriptMap = new k8s.core.v1.ConfigMap(`${name}-script`, {
+            metadata: { name: "etcd-backup", namespace: NAMESPACE },
+            data: { "etcd-backup.sh": script("etcd-backup.sh") },
+        }, o);
+        for (const node of args.controlPlanes) {
+            new k8s.batch.v1.CronJob(`${name}-${node.name}`, {
+                metadata: { name: `etcd-backup-${node.name}`, namespace: NAMESPACE, labels: { app: "etcd-backup" } },
+                spec: {
+                    schedule: args.config.schedule,
+                    concurrencyPolicy: "Forbid",
+                    successfulJobsHistoryLimit: 3,
+                    failedJobsHistoryLimit: 3,
+                    jobTemplate: {
+                        spec: {
+                            backoffLimit: 2,
+                            // A snapshot that stalls is stopped rather than left to block the next one.
+                            activeDeadlineSeconds: 1800,
+                            template: {
+                                metadata: { labels: { app: "etcd-backup" } },
+                                spec: {
+                                    restartPolicy: "Never",
+                                    nodeSelector: { "kubernetes.io/hostname": node.name },
+                                    tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
+                                    securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+                                    containers: [{
+                                        name: "backup",
+                                        image: args.config.image,
+                                        command: ["bash", "/scripts/etcd-backup.sh"],
+                                        env: [
+                                            { name: "ETCD_ENDPOINTS", value: `https://${node.address}:2379` },
+                                            { name: "BACKUP_DIR", value: "/backup" },
+                                            { name: "KEEP", value: String(args.config.keep) },
+                                            { name: "NODE_NAME", value: node.name },
+                                        ],
+                                        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
+                                        volumeMounts: [
+                                            { name: "pki", mountPath: "/etc/kubernetes/pki", readOnly: true },
+                                            { name: "backup", mountPath: "/backup" },
+                                            { name: "scripts", mountPath: "/scripts", readOnly: true },
+                                            { name: "tmp", mountPath: "/tmp" },
+                                        ],
+                                    }],
+                                    volumes: [
+                                        { name: "pki", hostPath: { path: "/etc/kubernetes/pki", type: "Directory" } },
+                                        { name: "backup", hostPath: { path: args.config.hostPath, type: "DirectoryOrCreate" } },
+                                        { name: "scripts", configMap: { name: "etcd-backup", defaultMode: 0o555 } },
+                                        { name: "tmp", emptyDir: {} },
+                                    ],
+                                },
+                            },
+                        },
+                    },
+                },
+            }, { ...o, dependsOn: [scriptMap] });
+        }
+        this.registerOutputs({});
+    }
+}
