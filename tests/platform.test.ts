@@ -25,7 +25,7 @@ describe.each(STACKS)("the platform on stack %s", (stack: StackName) => {
         for (const r of kube(e)) {
             expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
             // Its parent is the overlay, the platform or one of the platform's own components.
-            expect(r.parent).toMatch(/::lsst-k8s:cluster:Cluster\$(lsst-k8s:cluster:Overlay|lsst-k8s:platform:Platform(\$lsst-k8s:platform:\w+)?)::/);
+            expect(r.parent).toMatch(/::(lsst-k8s:cluster:Cluster\$lsst-k8s:cluster:Overlay|lsst-k8s:cluster:Cluster\$lsst-k8s:platform:Platform|lsst-k8s:platform:Platform\$lsst-k8s:platform:\w+)::/);
         }
     });
 
