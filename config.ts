@@ -120,6 +120,20 @@ export interface CondorConfig {
     readonly pools: readonly CondorPool[];
 }
 
+/** Technote 000/001 "Docker Registry": the cluster's own image registry. */
+export interface RegistryConfig {
+    /** The name images are pulled by ("registry.lsst-dev.example.org/..."): the trusted registry. */
+    readonly host: string;
+    /** The Service's fixed address in the service network, which every node's containerd dials. */
+    readonly clusterIP: string;
+    /** The storage volume's size; default "500Gi". */
+    readonly storageSize: string;
+    /** Its storage class; default the cluster's default class. */
+    readonly storageClass?: string;
+    /** The official registry image; default "docker.io/library/registry:2.8.3". */
+    readonly image: string;
+}
+
 /** Technote 004 "Storage", 000 "Preparing for disaster recovery": etcd snapshots and the PKI, kept on each control plane. */
 export interface EtcdBackupConfig {
     /** An image with bash, coreutils, tar, gzip and etcdctl, pinned, from a trusted registry. */
@@ -153,6 +167,8 @@ export interface PlatformConfig {
     readonly htcondor?: CondorConfig;
     /** Scheduled etcd backups on every control plane; absent, none. */
     readonly etcdBackup?: EtcdBackupConfig;
+    /** The local image registry; absent, none. */
+    readonly registry?: RegistryConfig;
 }
 
 export interface ClusterConfig {
@@ -232,6 +248,17 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config?
         }
         platform = parsed === undefined ? undefined : readPlatform(c, "platform", parsed);
     }
+    if (clusterConfig && platform?.registry) {
+        const services = parseCidr(clusterConfig.networks.services)!;
+        const ip = platform.registry.clusterIP;
+        const offset = ipToInt(ip) - services.base;
+        if (!contains(services, ip)) {
+            c.problem("platform.registry.clusterIP", `${ip} is outside the service network ${services.text}`);
+        } else if (offset === 0 || offset === 1 || offset === 10 || offset === blockSize(services) - 1) {
+            // .1 is the API server's Service, .10 kubeadm's DNS.
+            c.problem("platform.registry.clusterIP", `${ip} is reserved in ${services.text} (network, API server, DNS or broadcast)`);
+        }
+    }
     const config = clusterConfig && { ...clusterConfig, ...(platform ? { platform } : {}) };
     return c.problems.length === 0 && config ? { config: deepFreeze(config), problems: [] } : { problems: c.problems };
 }
@@ -267,7 +294,7 @@ function readCluster(c: Checker, path: string, value: unknown): ClusterConfig | 
 
 function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig | undefined {
     const o = c.object(path, value, ["groups", "developerAccess", "developerGroups", "dashboard", "multicastCheck", "kubeBench",
-        "jupyter", "filesets", "htcondor", "etcdBackup"]);
+        "jupyter", "filesets", "htcondor", "etcdBackup", "registry"]);
     if (!o) {
         return undefined;
     }
@@ -312,6 +339,7 @@ function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig 
     const filesets = o.filesets === undefined ? undefined : readFilesets(c, `${path}.filesets`, o.filesets);
     const htcondor = o.htcondor === undefined ? undefined : readCondor(c, `${path}.htcondor`, o.htcondor);
     const etcdBackup = o.etcdBackup === undefined ? undefined : readEtcdBackup(c, `${path}.etcdBackup`, o.etcdBackup);
+    const registry = o.registry === undefined ? undefined : readRegistry(c, `${path}.registry`, o.registry);
     const dashboard = c.boolean(`${path}.dashboard`, o.dashboard, true);
     const multicastCheck = c.boolean(`${path}.multicastCheck`, o.multicastCheck, false);
     const kubeBench = c.boolean(`${path}.kubeBench`, o.kubeBench, false);
@@ -325,8 +353,28 @@ function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig 
     return {
         groups: { admins, serviceAdmins, security, scienceUsers }, developerAccess, developerGroups, dashboard, multicastCheck, kubeBench,
         ...(jupyter ? { jupyter } : {}), ...(filesets ? { filesets } : {}), ...(htcondor ? { htcondor } : {}),
-        ...(etcdBackup ? { etcdBackup } : {}),
+        ...(etcdBackup ? { etcdBackup } : {}), ...(registry ? { registry } : {}),
     };
+}
+
+function readRegistry(c: Checker, path: string, value: unknown): RegistryConfig | undefined {
+    const o = c.object(path, value, ["host", "clusterIP", "storageSize", "storageClass", "image"]);
+    if (!o) {
+        return undefined;
+    }
+    const before = c.problems.length;
+    const host = c.string(`${path}.host`, o.host, { check: (s) => isHost(s) && !isIPv4(s), describe: "is not a DNS name" });
+    const clusterIP = c.string(`${path}.clusterIP`, o.clusterIP, { check: isIPv4, describe: "is not an IPv4 address" });
+    const storageSize = o.storageSize === undefined ? "500Gi"
+        : c.string(`${path}.storageSize`, o.storageSize, { pattern: QUANTITY, describe: "is not a storage size like 500Gi" });
+    const storageClass = o.storageClass === undefined ? undefined
+        : c.string(`${path}.storageClass`, o.storageClass, { check: isDnsSubdomain, describe: "is not a storage class name" });
+    const image = o.image === undefined ? "docker.io/library/registry:2.8.3"
+        : c.string(`${path}.image`, o.image, { check: (s) => /[:@]/.test(s.split("/").pop() ?? ""), describe: "is not pinned (name a tag or a digest)" });
+    if (c.problems.length > before || !host || !clusterIP || !storageSize || !image) {
+        return undefined;
+    }
+    return { host, clusterIP, storageSize, ...(storageClass ? { storageClass } : {}), image };
 }
 
 function readEtcdBackup(c: Checker, path: string, value: unknown): EtcdBackupConfig | undefined {

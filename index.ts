@@ -17,3 +17,6 @@ export const nodes = cluster.nodes;
 export const caCertHash = cluster.controlPlane.caCertHash;
 export const kubeconfig = cluster.controlPlane.kubeconfig;
 export const joinCommand = cluster.controlPlane.joinCommand;
+export const registryUser = cluster.platform?.registry?.user;
+export const registryPassword = cluster.platform?.registry?.password;
+export const registryCertificate = cluster.platform?.registry?.certificate;

@@ -5,6 +5,7 @@ import { EtcdBackup } from "./EtcdBackup";
 import { CondorPools, poolNamespace } from "./CondorPools";
 import { Filesets, FILESETS_FOR } from "./Filesets";
 import { Notebooks } from "./Notebooks";
+import { Registry } from "./Registry";
 
 export interface PlatformArgs {
     /** The validated platform config; no default. */
@@ -57,6 +58,8 @@ const NOTEBOOK_USER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
 export class Platform extends pulumi.ComponentResource {
     /** Every namespace the platform owns, by name. */
     readonly namespaces: Readonly<Record<string, k8s.core.v1.Namespace>>;
+    /** The local image registry, when configured. */
+    readonly registry?: Registry;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:platform:Platform", name, {}, opts);
@@ -152,6 +155,11 @@ export class Platform extends pulumi.ComponentResource {
                 claims[ns] = FILESETS_FOR.batch;
             }
             new Filesets(`${name}-filesets`, { config: config.filesets, claims, provider: args.provider, dependsOn }, { parent: this });
+        }
+        if (config.registry) {
+            // Every namespace the platform owns pulls from it, the registry's own excepted.
+            const pullers = Object.keys(namespaces).filter((ns) => ns !== "registry");
+            this.registry = new Registry(`${name}-registry`, { config: config.registry, pullers, provider: args.provider, dependsOn }, { parent: this });
         }
         if (config.etcdBackup) {
             new EtcdBackup(`${name}-etcd-backup`, { config: config.etcdBackup, controlPlanes: args.controlPlanes ?? [], provider: args.provider }, { parent: this });

@@ -115,8 +115,10 @@ export function renderRegistryConfig(obj: Record<string, unknown>): string {
  * `htpasswd -B` writes (bcryptjs writes `$2a$`, the same hash; the registry accepts either).
  * Throws on a user name that is empty or holds `:` or whitespace (they would break the line format),
  * and on a password longer than bcrypt's 72-byte limit (bcryptjs would silently ignore the rest).
+ * `salt` (22 characters of bcrypt's alphabet) makes the line the same on every run, so a deploy that
+ * changes nothing does not rewrite the registry's secret; default a fresh random salt.
  */
-export function htpasswdLine(user: string, password: string, rounds = 10): string {
+export function htpasswdLine(user: string, password: string, rounds = 10, salt?: string): string {
     if (user === "" || /[:\s]/.test(user)) {
         throw new Error(`htpasswdLine: user name must be non-empty, without ':' or whitespace: ${JSON.stringify(user)}`);
     }
@@ -126,6 +128,10 @@ export function htpasswdLine(user: string, password: string, rounds = 10): strin
     if (!Number.isInteger(rounds) || rounds < 4 || rounds > 31) {
         throw new Error(`htpasswdLine: rounds must be an integer from 4 to 31: ${rounds}`);
     }
-    const hash = bcrypt.hashSync(password, bcrypt.genSaltSync(rounds));
+    if (salt !== undefined && !/^[./A-Za-z0-9]{22}$/.test(salt)) {
+        throw new Error("htpasswdLine: a salt is 22 characters of [./A-Za-z0-9]");
+    }
+    const setting = salt === undefined ? bcrypt.genSaltSync(rounds) : `$2a$${String(rounds).padStart(2, "0")}$${salt}`;
+    const hash = bcrypt.hashSync(password, setting);
     return `${user}:${hash.replace(/^\$2[aby]\$/, "$2y$")}`;
 }

@@ -116,4 +116,13 @@ describe("the platform config", () => {
         expect(problems((p) => (p.developerGroups[0].namespace = "htcondor-prompt")))
             .toEqual(['platform.developerGroups[0].namespace: "htcondor-prompt" is a system or platform namespace']);
     });
+
+    it("puts the registry's Service address inside the service network, off its reserved addresses", () => {
+        const reg = (clusterIP: string, host = "registry.example.org") => problems((p) => (p.registry = { host, clusterIP }));
+        expect(reg("10.96.0.50")).toEqual([]);
+        expect(reg("192.168.1.5")).toEqual(["platform.registry.clusterIP: 192.168.1.5 is outside the service network 10.96.0.0/12"]);
+        expect(reg("10.96.0.1")).toEqual(["platform.registry.clusterIP: 10.96.0.1 is reserved in 10.96.0.0/12 (network, API server, DNS or broadcast)"]);
+        expect(reg("10.96.0.10")).toEqual(["platform.registry.clusterIP: 10.96.0.10 is reserved in 10.96.0.0/12 (network, API server, DNS or broadcast)"]);
+        expect(reg("10.96.0.50", "10.0.0.5")).toEqual(['platform.registry.host: "10.0.0.5" is not a DNS name']);
+    });
 });

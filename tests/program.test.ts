@@ -234,8 +234,8 @@ describe.each(STACKS)("kubeadm init on stack %s", (stack: StackName) => {
         expect(init.inputs.create).toBe(ofType(e, COMMAND)[0].inputs.create);
         const token = (yaml.loadAll(decodeBundle(stdinOf(init)).files["kubeadm.yaml"].content)[0] as any).bootstrapTokens[0].token;
         expect(String(init.inputs.create)).not.toContain(token);
-        for (const r of ofType(e, "random:index/randomString:RandomString").concat(ofType(e, "random:index/randomBytes:RandomBytes"))) {
-            expect(r.parent).toBe(byName(e, `${cluster.name}-control-plane`).urn);
+        for (const suffix of ["token-id", "token-secret", "certificate-key"]) {
+            expect(byName(e, `${cluster.name}-control-plane-${suffix}`).parent).toBe(byName(e, `${cluster.name}-control-plane`).urn);
         }
     });
 

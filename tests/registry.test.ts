@@ -7,6 +7,7 @@ import * as yaml from "js-yaml";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { runStack } from "./harness";
 import {
     REGISTRY_DEFAULT_REALM,
     htpasswdLine,
@@ -130,9 +131,11 @@ interface Reply {
     body: Buffer;
 }
 
-describe("Debian's docker-registry serving the generated config", () => {
-    const user = "vetted";
-    const password = "pa:ss word\u00e9"; // ':' and spaces are fine in a password, only the user name is restricted
+describe("Debian's docker-registry serving the exact config and htpasswd the program puts in the registry's Secret", () => {
+    // Filled from the test stack's evaluation: the registry's own user and (offline, placeholder) password.
+    let user = "";
+    let password = "";
+    let programFiles: Record<string, string> = {};
     const realm = REGISTRY_DEFAULT_REALM;
     let dir = "";
     let port = 0;
@@ -191,19 +194,28 @@ describe("Debian's docker-registry serving the generated config", () => {
             throw new Error(`openssl req failed (${gen.status}): ${gen.stderr}`);
         }
         ca = fs.readFileSync(cert);
+        const evaluation = await runStack("test");
+        const secret = evaluation.resources.find((r) => r.type === "kubernetes:core/v1:Secret" &&
+            (r.inputs.metadata as Record<string, string>).namespace === "registry" && (r.inputs.metadata as Record<string, string>).name === "registry")!;
+        programFiles = secret.inputs.stringData as Record<string, string>;
+        user = String(evaluation.outputs.registryUser.value);
+        password = String(evaluation.outputs.registryPassword.value);
         const htpasswd = path.join(dir, "htpasswd");
-        fs.writeFileSync(htpasswd, htpasswdLine(user, password) + "\n", { mode: 0o600 });
+        fs.writeFileSync(htpasswd, programFiles.htpasswd, { mode: 0o600 });
         port = await freePort();
         const configPath = path.join(dir, "config.yml");
-        fs.writeFileSync(configPath, renderRegistryConfig(registryConfig({
-            listen: `127.0.0.1:${port}`,
-            storageRoot: path.join(dir, "storage"),
-            htpasswdPath: htpasswd,
-            tlsCertificate: cert,
-            tlsKey: key,
-        })));
+        fs.writeFileSync(configPath, programFiles["config.yml"]);
+        // Only where things are differs from a node: the address, the certificate (the program's is made
+        // by @pulumi/tls at deploy time) and the storage directory, through distribution's REGISTRY_* overrides.
+        const overrides = {
+            REGISTRY_HTTP_ADDR: `127.0.0.1:${port}`,
+            REGISTRY_HTTP_TLS_CERTIFICATE: cert,
+            REGISTRY_HTTP_TLS_KEY: key,
+            REGISTRY_AUTH_HTPASSWD_PATH: htpasswd,
+            REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: path.join(dir, "storage"),
+        };
 
-        const child = spawn(registryBin, ["serve", configPath], { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(registryBin, ["serve", configPath], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...overrides } });
         server = child;
         serverExit = new Promise((resolve) => child.once("exit", () => { exited = true; resolve(); }));
         child.once("error", (e) => { log += `spawn error: ${e.message}\n`; });
@@ -239,6 +251,18 @@ describe("Debian's docker-registry serving the generated config", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     }, 15_000);
+
+    it("serves the program's file as it is, with the registry's user and a bcrypt entry", () => {
+        expect(programFiles["config.yml"]).toBe(renderRegistryConfig(registryConfig({
+            listen: ":5000",
+            htpasswdPath: "/etc/registry/htpasswd",
+            tlsCertificate: "/etc/registry/tls.crt",
+            tlsKey: "/etc/registry/tls.key",
+        })));
+        expect(programFiles.htpasswd).toMatch(/^lsst-k8s:\$2y\$10\$[./A-Za-z0-9]{53}\n$/);
+        expect(user).toBe("lsst-k8s");
+        expect(password).toHaveLength(32);
+    });
 
     it("runs the docker-registry binary from Debian", () => {
         const v = spawnSync("docker-registry", ["--version"], { encoding: "utf8" });

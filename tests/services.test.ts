@@ -113,6 +113,56 @@ describe.each(STACKS)("etcd backups on stack %s", (stack: StackName) => {
     });
 });
 
+describe.each(STACKS)("the local registry on stack %s", (stack: StackName) => {
+    const cluster = validateConfig(rawConfig(stack).config).config!;
+    const registry = cluster.platform!.registry!;
+
+    it("runs the official image on its volume, TLS and htpasswd from a secret, behind a fixed Service address", async () => {
+        const e = await runStack(stack);
+        const d = find(ofType(e, "kubernetes:apps/v1:Deployment"), "registry", "registry").inputs as any;
+        const pod = d.spec.template.spec;
+        expect(d.spec.strategy).toEqual({ type: "Recreate" });
+        expect(pod.containers[0].image).toBe(registry.image);
+        expect(pod.containers[0].args).toEqual(["/etc/registry/config.yml"]);
+        expect(pod.volumes).toEqual([
+            { name: "files", secret: { secretName: "registry", defaultMode: 0o440 } },
+            { name: "storage", persistentVolumeClaim: { claimName: "registry-storage" } },
+        ]);
+        expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
+        const pvc = find(ofType(e, "kubernetes:core/v1:PersistentVolumeClaim"), "registry", "registry-storage").inputs as any;
+        expect(pvc.spec.resources.requests.storage).toBe(registry.storageSize);
+        const service = find(ofType(e, "kubernetes:core/v1:Service"), "registry", "registry").inputs as any;
+        expect(service.spec).toEqual({ type: "ClusterIP", clusterIP: registry.clusterIP, selector: { app: "registry" }, ports: [{ name: "https", port: 443, targetPort: 5000 }] });
+        const secret = find(ofType(e, "kubernetes:core/v1:Secret"), "registry", "registry");
+        expect(secret.secretInputs).toContain("stringData");
+        expect(Object.keys(secret.inputs.stringData as object).sort()).toEqual(["config.yml", "htpasswd", "tls.crt", "tls.key"]);
+        const cert = ofType(e, "tls:index/selfSignedCert:SelfSignedCert")[0].inputs as any;
+        expect(cert.dnsNames).toContain(registry.host);
+        expect(cert.ipAddresses).toEqual([registry.clusterIP]);
+        expect(e.outputs.registryPassword.secret).toBe(true);
+    });
+
+    it("keeps the htpasswd line the same from one deploy to the next", async () => {
+        const htpasswd = async () => (find(ofType(await runStack(stack, { cluster: clusterOf(stack) }), "kubernetes:core/v1:Secret"), "registry", "registry").inputs.stringData as any).htpasswd;
+        expect(await htpasswd()).toBe(await htpasswd());
+    });
+
+    it("gives every namespace that pulls from it a pull secret on its default ServiceAccount", async () => {
+        const e = await runStack(stack);
+        const patches = ofType(e, "kubernetes:core/v1:ServiceAccountPatch");
+        const pullers = ofType(e, "kubernetes:core/v1:Namespace").map((n) => meta(n).name).filter((n: string) => n !== "registry");
+        expect(patches.map((p) => meta(p).namespace).sort()).toEqual(pullers.sort());
+        for (const p of patches) {
+            expect(meta(p).name).toBe("default");
+            expect((p.inputs as any).imagePullSecrets).toEqual([{ name: "registry-pull" }]);
+            const pull = find(ofType(e, "kubernetes:core/v1:Secret"), meta(p).namespace, "registry-pull");
+            expect(pull.inputs.type).toBe("kubernetes.io/dockerconfigjson");
+            expect(pull.secretInputs).toContain("stringData");
+            expect(Object.keys(JSON.parse((pull.inputs.stringData as any)[".dockerconfigjson"]).auths)).toEqual([registry.host]);
+        }
+    });
+});
+
 describe("moving batch capacity between pools (use cases BCS 1-4)", () => {
     const platformOf = (stack: StackName) => JSON.parse(rawConfig(stack).config[`${PROJECT}:platform`]);
     const runWith = async (platform: Record<string, any>) => {

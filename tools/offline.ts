@@ -34,6 +34,9 @@ export function placeholderKubeconfig(server: string): string {
 
 export const PLACEHOLDER_CA_HASH = `sha256:${"0".repeat(64)}`;
 
+/** A certificate in PEM form that is plainly not a real one. */
+export const PLACEHOLDER_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----\n";
+
 /** A token in kubeadm's format that is plainly not a real one. */
 export const PLACEHOLDER_TOKEN = `${filler(6)}.${filler(16)}`;
 
@@ -41,6 +44,12 @@ export const offlineOutputs: MockOutputs = (type, _name, inputs) => {
     switch (type) {
         case "random:index/randomString:RandomString":
             return { result: filler(Number(inputs.length)) };
+        case "random:index/randomPassword:RandomPassword":
+            return { result: filler(Number(inputs.length)) };
+        case "tls:index/privateKey:PrivateKey":
+            return { privateKeyPem: "-----BEGIN PRIVATE KEY-----\nplaceholder\n-----END PRIVATE KEY-----\n" };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return { certPem: PLACEHOLDER_CERTIFICATE };
         case "random:index/randomBytes:RandomBytes": {
             const bytes = Buffer.alloc(Number(inputs.length), 0x5e);
             return { hex: bytes.toString("hex"), base64: bytes.toString("base64") };

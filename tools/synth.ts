@@ -121,7 +121,7 @@ function manifestFiles(evaluation: Evaluation): OutFile[] {
         const metadata = (obj.metadata ?? {}) as Record<string, unknown>;
         const dir = isNamespaced(t) ? String(metadata.namespace ?? "default") : "_cluster";
         const name = String(metadata.name ?? r.name).replace(/[^A-Za-z0-9._-]/g, "_");
-        return { path: `manifests/${dir}/${t.kind}-${name}.yaml`, content: yaml.dump(obj, { noRefs: true, lineWidth: -1 }) };
+        return { path: `manifests/${dir}/${t.kind}${t.patch ? "Patch" : ""}-${name}.yaml`, content: yaml.dump(obj, { noRefs: true, lineWidth: -1 }) };
     });
 }
 
