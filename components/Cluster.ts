@@ -8,6 +8,7 @@ import { NodePrep } from "./NodePrep";
 import { NodeUpgrade } from "./NodeUpgrade";
 import { Overlay } from "./Overlay";
 import { Platform } from "./Platform";
+import { RegistryTrust } from "./RegistryTrust";
 import { upgradeProblem } from "./versions";
 
 export interface ClusterArgs {
@@ -152,6 +153,18 @@ export class Cluster extends pulumi.ComponentResource {
                 controlPlanes: config.nodes.filter((n) => n.role === "control-plane"),
             },
                 { parent: this, dependsOn: [this.overlay] });
+        }
+        const registry = this.platform?.registry;
+        if (registry && config.platform?.registry) {
+            for (const node of config.nodes) {
+                new RegistryTrust(`${name}-${node.name}-registry-trust`, {
+                    registry: config.platform.registry,
+                    certificate: registry.certificate,
+                    node,
+                    connection: connection[node.name],
+                    dependsOn: [preparations[node.name].command],
+                }, { parent: this });
+            }
         }
         this.nodes = config.nodes.map(({ name: n, role, address }) => ({ name: n, role, address }));
         this.registerOutputs({ nodes: this.nodes, kubeconfig: this.controlPlane.kubeconfig, caCertHash: this.controlPlane.caCertHash });

@@ -3,8 +3,10 @@
  * config and the values the action needs, so the components, the synth and the sandbox tests all run
  * exactly the same thing.
  */
-import { ClusterConfig, NodeConfig } from "../config";
+import * as TOML from "smol-toml";
+import { ClusterConfig, NodeConfig, RegistryConfig } from "../config";
 import { Bundle, BundleFile, renderParams, script } from "./bundle";
+import { CONTAINERD_CERTS_DIR } from "./nodeFiles";
 import { InitSecrets, initConfiguration, JoinSecrets, joinConfiguration, renderDocuments, uploadCertsConfiguration } from "./kubeadm";
 
 /** The entry script, lib.sh and any other scripts of an action, with their modes. */
@@ -86,6 +88,35 @@ export function upgradeBundle(node: NodeConfig, first: boolean, version: string)
         files: {
             ...scripts("upgrade.sh"),
             "params.env": params({ K8S_VERSION: version, UPGRADE_ROLE: first ? "first-control-plane" : node.role }),
+        },
+    };
+}
+
+/**
+ * containerd's hosts.toml for the cluster's registry: pulls of `<host>/...` go to the registry's fixed
+ * Service address (kube-proxy routes it on every node), verified with the registry's own certificate.
+ */
+export function registryHosts(registry: RegistryConfig): Record<string, unknown> {
+    return {
+        server: `https://${registry.host}`,
+        host: {
+            [`https://${registry.clusterIP}`]: {
+                capabilities: ["pull", "resolve"],
+                ca: `${CONTAINERD_CERTS_DIR}/${registry.host}/ca.crt`,
+            },
+        },
+    };
+}
+
+/** Trust the cluster's registry on one node. */
+export function trustRegistryBundle(registry: RegistryConfig, certificate: string): Bundle {
+    return {
+        entry: "trust-registry.sh",
+        files: {
+            ...scripts("trust-registry.sh"),
+            "params.env": params({ REGISTRY_HOST: registry.host }),
+            "hosts.toml": { content: "# Written by lsst-k8s; changes here are overwritten.\n" + TOML.stringify(registryHosts(registry)) + "\n", mode: "0644" },
+            "ca.crt": { content: certificate, mode: "0644" },
         },
     };
 }

@@ -414,7 +414,8 @@ describe.each(STACKS)("removal on stack %s", (stack: StackName) => {
         const gone = before.resources.filter((r) => !after.resources.some((a) => a.urn === r.urn)).map((r) => r.name).sort();
         const prefix = `${cluster.name}-${removed.name}`;
         expect(gone).toEqual([prefix, `${prefix}-join`, `${prefix}-join-drain`, `${prefix}-join-run`, `${prefix}-join-token`, `${prefix}-prepare`,
-            `${prefix}-upgrade`, `${prefix}-upgrade-drain`, `${prefix}-upgrade-run`, `${prefix}-upgrade-uncordon`].sort());
+            `${prefix}-upgrade`, `${prefix}-upgrade-drain`, `${prefix}-upgrade-run`, `${prefix}-upgrade-uncordon`,
+            `${prefix}-registry-trust`, `${prefix}-registry-trust-run`].sort());
         for (const r of after.resources.filter((x) => x.type === COMMAND)) {
             const old = before.resources.find((b) => b.urn === r.urn)!;
             expect(r.inputs.stdin).toEqual(old.inputs.stdin);

@@ -59,6 +59,8 @@ export const RESET_TOOLS: readonly string[] = ["bash", "dirname", "rm"];
  */
 export const UPGRADE_TOOLS: readonly string[] = ["bash", "awk", "dirname", "grep", "mkdir", "touch", "rm"];
 export const CORDON_TOOLS: readonly string[] = ["bash", "dirname"];
+/** What trust-registry.sh needs: update_file's tools. */
+export const TRUST_TOOLS: readonly string[] = ["bash", "cat", "chmod", "cmp", "dirname", "mkdir", "mktemp", "mv", "stat"];
 
 /** What the stand-ins themselves run (they get their own PATH, so these never reach the scripts). */
 const STANDIN_TOOLS = ["cat", "cmp", "cp", "mkdir", "rm"];

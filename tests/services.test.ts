@@ -1,6 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import * as TOML from "smol-toml";
+import { decodeBundle } from "../components/bundle";
+import { PLACEHOLDER_CERTIFICATE } from "../tools/offline";
 import { PROJECT, validateConfig } from "../config";
 import { RecordedResource } from "../tools/evaluate";
 import { clusterOf, ofType, rawConfig, REPO, runStack, STACKS, StackName } from "./harness";
@@ -145,6 +148,23 @@ describe.each(STACKS)("the local registry on stack %s", (stack: StackName) => {
     it("keeps the htpasswd line the same from one deploy to the next", async () => {
         const htpasswd = async () => (find(ofType(await runStack(stack, { cluster: clusterOf(stack) }), "kubernetes:core/v1:Secret"), "registry", "registry").inputs.stringData as any).htpasswd;
         expect(await htpasswd()).toBe(await htpasswd());
+    });
+
+    it("tells every node's containerd where it is and to trust its certificate, after the node's preparation", async () => {
+        const e = await runStack(stack);
+        const commands = ofType(e, "command:remote:Command");
+        for (const node of cluster.nodes) {
+            const trust = commands.find((c) => c.name === `${cluster.name}-${node.name}-registry-trust-run`)!;
+            expect((trust.inputs.connection as any).host).toBe(node.address);
+            expect(trust.dependencies).toContain(commands.find((c) => c.name === `${cluster.name}-${node.name}-prepare`)!.urn);
+            const bundle = decodeBundle(String(trust.inputs.stdin));
+            expect(bundle.entry).toBe("trust-registry.sh");
+            expect(bundle.files["ca.crt"].content).toBe(PLACEHOLDER_CERTIFICATE);
+            expect(TOML.parse(bundle.files["hosts.toml"].content)).toEqual({
+                server: `https://${registry.host}`,
+                host: { [`https://${registry.clusterIP}`]: { capabilities: ["pull", "resolve"], ca: `/etc/containerd/certs.d/${registry.host}/ca.crt` } },
+            });
+        }
     });
 
     it("gives every namespace that pulls from it a pull secret on its default ServiceAccount", async () => {
