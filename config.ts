@@ -343,6 +343,12 @@ function readPlatform(c: Checker, path: string, value: unknown): PlatformConfig 
     const dashboard = c.boolean(`${path}.dashboard`, o.dashboard, true);
     const multicastCheck = c.boolean(`${path}.multicastCheck`, o.multicastCheck, false);
     const kubeBench = c.boolean(`${path}.kubeBench`, o.kubeBench, false);
+    // Their images are kept in the local registry (technote 001 "Images and Libraries").
+    for (const [key, on] of [["dashboard", dashboard], ["multicastCheck", multicastCheck], ["kubeBench", kubeBench]] as const) {
+        if (on && o.registry === undefined) {
+            c.problem(`${path}.${key}`, "needs platform.registry: its images are pulled from the local registry");
+        }
+    }
     if (c.problems.length > before || !groups || !developerAccess || dashboard === undefined || multicastCheck === undefined || kubeBench === undefined) {
         return undefined;
     }

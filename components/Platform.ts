@@ -3,6 +3,9 @@ import * as k8s from "@pulumi/kubernetes";
 import { FilesetName, NodeConfig, PlatformConfig } from "../config";
 import { EtcdBackup } from "./EtcdBackup";
 import { CondorPools, poolNamespace } from "./CondorPools";
+import { Dashboard } from "./Dashboard";
+import { KubeBench } from "./KubeBench";
+import { MulticastCheck } from "./MulticastCheck";
 import { Filesets, FILESETS_FOR } from "./Filesets";
 import { Notebooks } from "./Notebooks";
 import { Registry } from "./Registry";
@@ -92,6 +95,9 @@ export class Platform extends pulumi.ComponentResource {
         if (config.multicastCheck) {
             namespace("multicast-check");
         }
+        if (config.dashboard) {
+            namespace("kubernetes-dashboard");
+        }
         this.namespaces = namespaces;
 
         const group = (g: string) => [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: g }];
@@ -160,6 +166,18 @@ export class Platform extends pulumi.ComponentResource {
             // Every namespace the platform owns pulls from it, the registry's own excepted.
             const pullers = Object.keys(namespaces).filter((ns) => ns !== "registry");
             this.registry = new Registry(`${name}-registry`, { config: config.registry, pullers, provider: args.provider, dependsOn }, { parent: this });
+        }
+        if (config.registry) {
+            const registryHost = config.registry.host;
+            if (config.dashboard) {
+                new Dashboard(`${name}-dashboard`, { registryHost, provider: args.provider, dependsOn }, { parent: this });
+            }
+            if (config.kubeBench) {
+                new KubeBench(`${name}-kube-bench`, { registryHost, provider: args.provider, dependsOn }, { parent: this });
+            }
+            if (config.multicastCheck) {
+                new MulticastCheck(`${name}-multicast`, { registryHost, provider: args.provider, dependsOn }, { parent: this });
+            }
         }
         if (config.etcdBackup) {
             new EtcdBackup(`${name}-etcd-backup`, { config: config.etcdBackup, controlPlanes: args.controlPlanes ?? [], provider: args.provider }, { parent: this });

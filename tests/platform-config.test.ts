@@ -17,6 +17,8 @@ const baseline = () => ({
     groups: { admins: "a:admins", serviceAdmins: "a:services", security: "a:security", scienceUsers: "a:science" },
     developerAccess: "edit",
     developerGroups: [{ namespace: "qserv", group: "a:qserv" }],
+    // The dashboard is on by default and needs the registry, which this baseline has none of.
+    dashboard: false,
 });
 
 const problems = (mutate: (p: Record<string, any>) => void) => {
@@ -31,11 +33,12 @@ describe("the platform config", () => {
             const { config, problems: found } = validateConfig(rawConfig(stack).config);
             expect(found).toEqual([]);
             expect(config!.platform!.groups.admins).toBe(`lsst-${stack}:k8s-cluster-admins`);
-            expect(config!.platform!.dashboard).toBe(true);
+            // Pre-production does without the dashboard: its images are pinned by tag, prod pulls by digest.
+            expect(config!.platform!.dashboard).toBe(stack !== "prod");
         }
         expect(validateConfig(rawConfig("prod").config).config!.platform!.developerAccess).toBe("view");
         const { config } = validateConfig(withPlatform(baseline()));
-        expect(config!.platform).toEqual({ ...baseline(), dashboard: true, multicastCheck: false, kubeBench: false });
+        expect(config!.platform).toEqual({ ...baseline(), multicastCheck: false, kubeBench: false });
     });
 
     it("is optional: a cluster without it is valid and has no platform", () => {
@@ -124,5 +127,21 @@ describe("the platform config", () => {
         expect(reg("10.96.0.1")).toEqual(["platform.registry.clusterIP: 10.96.0.1 is reserved in 10.96.0.0/12 (network, API server, DNS or broadcast)"]);
         expect(reg("10.96.0.10")).toEqual(["platform.registry.clusterIP: 10.96.0.10 is reserved in 10.96.0.0/12 (network, API server, DNS or broadcast)"]);
         expect(reg("10.96.0.50", "10.0.0.5")).toEqual(['platform.registry.host: "10.0.0.5" is not a DNS name']);
+    });
+
+    it("pulls the dashboard's, kube-bench's and the multicast check's images from the local registry, so they need it", () => {
+        expect(problems((p) => {
+            p.dashboard = true;
+            p.kubeBench = true;
+            p.multicastCheck = true;
+        })).toEqual([
+            "platform.dashboard: needs platform.registry: its images are pulled from the local registry",
+            "platform.multicastCheck: needs platform.registry: its images are pulled from the local registry",
+            "platform.kubeBench: needs platform.registry: its images are pulled from the local registry",
+        ]);
+        expect(problems((p) => {
+            p.dashboard = true;
+            p.registry = { host: "registry.example.org", clusterIP: "10.96.0.50" };
+        })).toEqual([]);
     });
 });

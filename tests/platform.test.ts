@@ -34,7 +34,8 @@ describe.each(STACKS)("the platform on stack %s", (stack: StackName) => {
         const namespaces = ofType(e, "kubernetes:core/v1:Namespace").map((r) => meta(r));
         const expected = ["jupyter-lsst", "registry", ...platform.htcondor!.pools.map((p) => `htcondor-${p.name}`),
             ...platform.developerGroups.map((d) => d.namespace),
-            ...(platform.kubeBench ? ["kube-bench"] : []), ...(platform.multicastCheck ? ["multicast-check"] : [])];
+            ...(platform.kubeBench ? ["kube-bench"] : []), ...(platform.multicastCheck ? ["multicast-check"] : []),
+            ...(platform.dashboard ? ["kubernetes-dashboard"] : [])];
         expect(namespaces.map((m) => m.name).sort()).toEqual(expected.sort());
         for (const m of namespaces) {
             const privileged = m.name === "kube-bench";

@@ -4,6 +4,8 @@ import * as yaml from "js-yaml";
 import * as TOML from "smol-toml";
 import { decodeBundle } from "../components/bundle";
 import { PLACEHOLDER_CERTIFICATE } from "../tools/offline";
+import { policies } from "../policies/policies";
+import { runPolicies } from "../policies/lib/runner";
 import { PROJECT, validateConfig } from "../config";
 import { RecordedResource } from "../tools/evaluate";
 import { clusterOf, ofType, rawConfig, REPO, runStack, STACKS, StackName } from "./harness";
@@ -180,6 +182,66 @@ describe.each(STACKS)("the local registry on stack %s", (stack: StackName) => {
             expect(pull.secretInputs).toContain("stringData");
             expect(Object.keys(JSON.parse((pull.inputs.stringData as any)[".dockerconfigjson"]).auths)).toEqual([registry.host]);
         }
+    });
+});
+
+describe("the read-only dashboard, kube-bench and the multicast check (on test, which runs all three)", () => {
+    const cluster = validateConfig(rawConfig("test").config).config!;
+    const host = cluster.platform!.registry!.host;
+
+    it("serves the dashboard only inside the cluster, with sign-in by the user's own token, and grants nothing", async () => {
+        const e = await runStack("test");
+        const services = ofType(e, "kubernetes:core/v1:Service").filter((s) => meta(s).namespace === "kubernetes-dashboard");
+        expect(services.map((s) => (s.inputs as any).spec.type)).toEqual(["ClusterIP", "ClusterIP"]);
+        expect(ofType(e, "kubernetes:networking.k8s.io/v1:Ingress")).toEqual([]);
+        const dashboard = find(ofType(e, "kubernetes:apps/v1:Deployment"), "kubernetes-dashboard", "kubernetes-dashboard").inputs as any;
+        const container = dashboard.spec.template.spec.containers[0];
+        expect(container.image).toBe(`${host}/kubernetesui/dashboard:v2.7.0`);
+        expect(container.args).toEqual(["--auto-generate-certificates", "--namespace=kubernetes-dashboard"]);
+        // Technote 003's admin-user bound to cluster-admin is exactly what must not come back.
+        const bindings = ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").map((b) => b.inputs as any);
+        expect(bindings.filter((b) => b.roleRef.name === "cluster-admin").map((b) => b.subjects)).toEqual([[{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: cluster.platform!.groups.admins }]]);
+        const role = find(ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:Role"), "kubernetes-dashboard", "kubernetes-dashboard").inputs as any;
+        const secretRule = role.rules.find((r: any) => r.resources.includes("secrets"));
+        expect(secretRule.resourceNames).toEqual(["kubernetes-dashboard-key-holder", "kubernetes-dashboard-certs", "kubernetes-dashboard-csrf"]);
+    });
+
+    it("runs kube-bench once on a control plane, reading the host's configuration read-only", async () => {
+        const e = await runStack("test");
+        const [job] = ofType(e, "kubernetes:batch/v1:Job");
+        const pod = (job.inputs as any).spec.template.spec;
+        expect(meta(job).namespace).toBe("kube-bench");
+        expect(pod.hostPID).toBe(true);
+        expect(pod.nodeSelector).toEqual({ "node-role.kubernetes.io/control-plane": "" });
+        expect(pod.containers[0].image).toBe(`${host}/aquasec/kube-bench:v0.10.6`);
+        expect(pod.containers[0].volumeMounts.every((m: { readOnly: boolean }) => m.readOnly)).toBe(true);
+    });
+
+    it("puts the multicast sender and receiver on different nodes, running the checked-in script", async () => {
+        const e = await runStack("test");
+        const script = find(ofType(e, "kubernetes:core/v1:ConfigMap"), "multicast-check", "multicast-check");
+        expect((script.inputs.data as any)["multicast-check.py"]).toBe(fs.readFileSync(path.join(REPO, "components/scripts/multicast-check.py"), "utf8"));
+        for (const role of ["sender", "receiver"]) {
+            const pod = (find(ofType(e, "kubernetes:apps/v1:Deployment"), "multicast-check", `multicast-${role}`).inputs as any).spec.template.spec;
+            expect(pod.containers[0].image).toBe(`${host}/library/python:3.13-alpine`);
+            expect(pod.containers[0].command).toEqual(["python3", "/scripts/multicast-check.py", role === "sender" ? "send" : "receive"]);
+            expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([{
+                labelSelector: { matchLabels: { app: "multicast-check", role: role === "sender" ? "receiver" : "sender" } },
+                topologyKey: "kubernetes.io/hostname",
+            }]);
+        }
+    });
+
+    it("would be blocked in pre-production, which pulls by digest only, if the dashboard were switched on there", async () => {
+        const platform = JSON.parse(rawConfig("prod").config[`${PROJECT}:platform`]);
+        platform.dashboard = true;
+        const e = await runStack("prod", { cluster: clusterOf("prod"), platformOverride: JSON.stringify(platform) });
+        const subjects = e.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
+        const violations = await runPolicies(policies, subjects, require("../policies/config/prod.json"));
+        expect(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.message).sort()).toEqual([
+            `containers[0] (dashboard-metrics-scraper): image "${"registry.lsst-prod.example.org"}/kubernetesui/metrics-scraper:v1.0.8" has no digest; pin it with @sha256:<digest>`,
+            `containers[0] (kubernetes-dashboard): image "${"registry.lsst-prod.example.org"}/kubernetesui/dashboard:v2.7.0" has no digest; pin it with @sha256:<digest>`,
+        ]);
     });
 });
 
