@@ -5,6 +5,7 @@ import { schemaErrors } from "./schemas";
 import { WEAVE_VERSION } from "../components/Overlay";
 import { policies } from "../policies/policies";
 import { runPolicies } from "../policies/lib/runner";
+import { containersOf, kubeType, podSpecOf } from "../policies/lib/kube";
 
 const kube = (e: { resources: readonly RecordedResource[] }) => e.resources.filter((r) => r.type.startsWith("kubernetes:"));
 const meta = (r: RecordedResource) => r.inputs.metadata as Record<string, any>;
@@ -148,5 +149,21 @@ describe("the schema check", () => {
     it("catches an object Kubernetes would refuse", () => {
         expect(schemaErrors({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "x" }, roleRef: {} })[0])
             .toMatch(/roleRef must have required property/);
+    });
+});
+
+describe.each(STACKS)("images on stack %s", (stack: StackName) => {
+    it("are all pinned, by tag or digest, never latest", async () => {
+        const e = await runStack(stack);
+        const images = kube(e).flatMap((r) => {
+            const t = kubeType(r.type)!;
+            const pod = podSpecOf(t, r.inputs);
+            return pod ? containersOf(pod.spec).map((c) => String(c.container.image)) : [];
+        });
+        expect(images.length).toBeGreaterThan(5);
+        for (const image of images) {
+            const last = image.split("/").pop()!;
+            expect([image, /@sha256:[0-9a-f]{64}$/.test(image) || (/:[\w.-]+$/.test(last) && !/:latest$/.test(last))]).toEqual([image, true]);
+        }
     });
 });
