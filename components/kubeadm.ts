@@ -24,6 +24,29 @@ export interface InitSecrets {
 
 export const TOKEN_RE = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
 
+/** The cluster-wide half of kubeadm's config: the exact version, the endpoint, the subnets. */
+function clusterConfiguration(cluster: ClusterConfig): Record<string, unknown> {
+    return {
+        apiVersion: kubeadmApiVersion(cluster.kubernetesVersion),
+        kind: "ClusterConfiguration",
+        // Technote 003 "Version Message": an exact version, so kubeadm never picks a newer patch.
+        kubernetesVersion: `v${cluster.kubernetesVersion.text}`,
+        clusterName: cluster.name,
+        controlPlaneEndpoint: cluster.controlPlaneEndpoint.text,
+        networking: { podSubnet: cluster.networks.pods, serviceSubnet: cluster.networks.services },
+    };
+}
+
+/** Where a control plane's API server listens. */
+function apiEndpoint(node: NodeConfig): Record<string, unknown> {
+    return { advertiseAddress: node.address, bindPort: API_SERVER_PORT };
+}
+
+/** A control plane's own settings: its API endpoint, and how it registers as a node. */
+function localNode(node: NodeConfig): Record<string, unknown> {
+    return { localAPIEndpoint: apiEndpoint(node), nodeRegistration: { name: node.name, criSocket: CRI_SOCKET } };
+}
+
 export function initConfiguration(cluster: ClusterConfig, node: NodeConfig, secrets: InitSecrets): Record<string, unknown>[] {
     if (!TOKEN_RE.test(secrets.token) || !/^[0-9a-f]{64}$/.test(secrets.certificateKey)) {
         throw new Error("kubeadm init needs a token like abcdef.0123456789abcdef and a 64-hex-digit certificate key");
@@ -43,18 +66,9 @@ export function initConfiguration(cluster: ClusterConfig, node: NodeConfig, secr
                 usages: ["signing", "authentication"],
             }],
             certificateKey: secrets.certificateKey,
-            localAPIEndpoint: { advertiseAddress: node.address, bindPort: API_SERVER_PORT },
-            nodeRegistration: { name: node.name, criSocket: CRI_SOCKET },
+            ...localNode(node),
         },
-        {
-            apiVersion,
-            kind: "ClusterConfiguration",
-            // Technote 003 "Version Message": an exact version, so kubeadm never picks a newer patch.
-            kubernetesVersion: `v${cluster.kubernetesVersion.text}`,
-            clusterName: cluster.name,
-            controlPlaneEndpoint: cluster.controlPlaneEndpoint.text,
-            networking: { podSubnet: cluster.networks.pods, serviceSubnet: cluster.networks.services },
-        },
+        clusterConfiguration(cluster),
         {
             apiVersion: "kubelet.config.k8s.io/v1beta1",
             kind: "KubeletConfiguration",
@@ -112,22 +126,9 @@ export function joinConfiguration(cluster: ClusterConfig, node: NodeConfig, secr
  * uploaded again each time a control plane joins.
  */
 export function uploadCertsConfiguration(cluster: ClusterConfig, first: NodeConfig, certificateKey: string): Record<string, unknown>[] {
-    const apiVersion = kubeadmApiVersion(cluster.kubernetesVersion);
     return [
-        {
-            apiVersion,
-            kind: "InitConfiguration",
-            certificateKey,
-            localAPIEndpoint: { advertiseAddress: first.address, bindPort: API_SERVER_PORT },
-            nodeRegistration: { name: first.name, criSocket: CRI_SOCKET },
-        },
-        {
-            apiVersion,
-            kind: "ClusterConfiguration",
-            kubernetesVersion: `v${cluster.kubernetesVersion.text}`,
-            clusterName: cluster.name,
-            controlPlaneEndpoint: cluster.controlPlaneEndpoint.text,
-        },
+        { apiVersion: kubeadmApiVersion(cluster.kubernetesVersion), kind: "InitConfiguration", certificateKey, ...localNode(first) },
+        clusterConfiguration(cluster),
     ];
 }
 
