@@ -14,7 +14,7 @@ import { ClusterConfig, NodeConfig, validateConfig } from "../config";
 import { Bundle, script, SCRIPTS_DIR } from "../components/bundle";
 import { parseReadback } from "../components/ControlPlane";
 import { initConfiguration, renderDocuments } from "../components/kubeadm";
-import { createSandbox, INIT_TOOLS, RunResult, Sandbox, SandboxOptions, writeBundle } from "./sandbox";
+import { cleanedUpAfterEach, createSandbox, expectSuccess, INIT_TOOLS, LEAKS, RunResult, Sandbox, SandboxOptions, writeBundle } from "./sandbox";
 
 const REPO = path.join(__dirname, "..");
 const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----";
@@ -24,7 +24,6 @@ const CERT_KEY = "5e0c9a7b3d214f68a9c2e71b04d8f35a6b9e2c0d7f1a4538e6b2d90c1f7a3e
 const LOG = "var/log/lsst-k8s/kubeadm-init.log";
 const ADMIN_CONF = "etc/kubernetes/admin.conf";
 const CA_CRT = "etc/kubernetes/pki/ca.crt";
-const LEAKS = /command not found|stand-in does not support/;
 
 // ---- the cluster, its CA and the bundle ------------------------------------------------------------
 
@@ -116,12 +115,7 @@ function readbackLine(kubeconfig = KUBECONFIG, hash = CA_HASH): string {
 
 // ---- running it ----------------------------------------------------------------------------------------
 
-const live: Sandbox[] = [];
-afterEach(() => {
-    for (const sb of live.splice(0)) {
-        sb.cleanup();
-    }
-});
+const live = cleanedUpAfterEach();
 
 interface Setup {
     /** kubeadm init fails after printing the token and the key. */
@@ -148,12 +142,6 @@ function lines(text: string): string[] {
     return text.split("\n").filter((l) => l !== "");
 }
 
-function expectSuccess(r: RunResult): void {
-    if (r.status !== 0) {
-        throw new Error(`init.sh exited ${r.status}:\n${r.stderr}`);
-    }
-    expect(r.stderr).not.toMatch(LEAKS);
-}
 
 /** The step failed with exit 1 and MESSAGE, through die, and printed no readback. */
 function expectDied(r: RunResult, step: string, message: string): void {

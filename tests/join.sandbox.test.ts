@@ -12,7 +12,7 @@ import * as yaml from "js-yaml";
 import { Bundle, decodeBundle } from "../components/bundle";
 import { NodeJoin, parseToken } from "../components/NodeJoin";
 import { ClusterConfig, NodeConfig } from "../config";
-import { createSandbox, JOIN_TOOLS, MINT_TOOLS, RunResult, Sandbox, SandboxOptions, writeBundle } from "./sandbox";
+import { cleanedUpAfterEach, createSandbox, JOIN_TOOLS, LEAKS, MINT_TOOLS, RunResult, Sandbox, SandboxOptions, writeBundle } from "./sandbox";
 import {
     CA_HASH, CA_HEX, CERT_KEY, drainBundle, firstControlPlane, joinBundle, lines, mintBundle, nodeNamed, stackCluster,
     TOKEN, unusedTools,
@@ -24,7 +24,6 @@ const LOG_DIR = "var/log/lsst-k8s";
 const LOG = `${LOG_DIR}/kubeadm-join.log`;
 /** join.sh's mark of a kubeadm join that has not finished. */
 const UNFINISHED = `${LOG_DIR}/kubeadm-join.unfinished`;
-const LEAKS = /command not found|stand-in does not support/;
 /** What the kubelet package leaves on a prepared host that never joined. */
 const PREPARED_DIRS = ["etc/kubernetes/manifests"];
 
@@ -34,12 +33,7 @@ const DEV = stackCluster("dev");
 const WORKER = nodeNamed(TEST, "test-node001");
 const CONTROL_PLANE = nodeNamed(DEV, "dev-cp02");
 
-const live: Sandbox[] = [];
-afterEach(() => {
-    for (const sb of live.splice(0)) {
-        sb.cleanup();
-    }
-});
+const live = cleanedUpAfterEach();
 
 function expectNoSecrets(r: RunResult, secrets: readonly string[] = [TOKEN, CERT_KEY]): void {
     for (const out of [r.stdout, r.stderr, r.calls.join("\n")]) {

@@ -9,9 +9,7 @@ import * as path from "path";
 import { ClusterConfig, NodeConfig, validateConfig } from "../config";
 import { Bundle, SCRIPTS_DIR } from "../components/bundle";
 import { prepareBundle } from "../components/nodeFiles";
-import {
-    createSandbox, fakeDearmor, fakeKey, RunResult, Sandbox, SandboxOptions, SCRIPT_TOOLS, STANDINS_DIR, writeBundle,
-} from "./sandbox";
+import { cleanedUpAfterEach, createSandbox, expectSuccess, fakeDearmor, fakeKey, LEAKS, RunResult, Sandbox, SandboxOptions, SCRIPT_TOOLS, STANDINS_DIR, writeBundle } from "./sandbox";
 import {
     DEBIAN_FSTAB, debian12, debianKubePackages, EL_FSTAB, elKubePackages, PACKAGED_CONTAINERD_CONFIG, rocky9, SWAPS_HEADER,
     vary,
@@ -62,12 +60,7 @@ function params(bundle: Bundle): Record<string, string> {
 
 // ---- running it -------------------------------------------------------------------------------------
 
-const live: Sandbox[] = [];
-afterEach(() => {
-    for (const sb of live.splice(0)) {
-        sb.cleanup();
-    }
-});
+const live = cleanedUpAfterEach();
 
 interface Prepared {
     sb: Sandbox;
@@ -82,14 +75,7 @@ function prepared(host: SandboxOptions, cluster = testCluster(), nodeName = "tes
     return { sb, bundle };
 }
 
-const LEAKS = /command not found|stand-in does not support/;
 
-function expectSuccess(r: RunResult): void {
-    if (r.status !== 0) {
-        throw new Error(`prepare.sh exited ${r.status}:\n${r.stderr}`);
-    }
-    expect(r.stderr).not.toMatch(LEAKS);
-}
 
 /** The step failed with exit 1 and MESSAGE, through die (not an unexpected command failure). */
 function expectDied(r: RunResult, step: string, message: string): void {

@@ -8,31 +8,19 @@ import * as fs from "fs";
 import * as path from "path";
 import { Bundle } from "../components/bundle";
 import { ClusterConfig, NodeConfig } from "../config";
-import { createSandbox, DRAIN_TOOLS, JOIN_TOOLS, RESET_TOOLS, RunResult, Sandbox, SandboxOptions, writeBundle } from "./sandbox";
+import { cleanedUpAfterEach, createSandbox, DRAIN_TOOLS, expectSuccess, JOIN_TOOLS, LEAKS, RESET_TOOLS, RunResult, Sandbox, SandboxOptions, writeBundle } from "./sandbox";
 import { drainBundle, joinBundle, lines, nodeNamed, ownLines, stackCluster, unusedTools } from "./sandbox/joins";
 
 const ADMIN_CONF = "etc/kubernetes/admin.conf";
 const KUBELET_CONF = "etc/kubernetes/kubelet.conf";
-const LEAKS = /command not found|stand-in does not support/;
 
 const TEST = stackCluster("test");
 const DEV = stackCluster("dev");
 const WORKER = nodeNamed(TEST, "test-node001");
 const CONTROL_PLANE = nodeNamed(DEV, "dev-cp02");
 
-const live: Sandbox[] = [];
-afterEach(() => {
-    for (const sb of live.splice(0)) {
-        sb.cleanup();
-    }
-});
+const live = cleanedUpAfterEach();
 
-function expectSuccess(r: RunResult): void {
-    expect(r.stderr).not.toMatch(LEAKS);
-    if (r.status !== 0) {
-        throw new Error(`exited ${r.status}:\n${r.stderr}`);
-    }
-}
 
 // ---- drain.sh on the first control plane -----------------------------------------------------------------
 

@@ -540,3 +540,25 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     };
     return sandbox;
 }
+
+/** What a stand-in or the sandbox prints when a script reaches for something it does not provide. */
+export const LEAKS = /command not found|stand-in does not support/;
+
+/** Fails the test, with the script's stderr, unless the run succeeded without leaving the sandbox. */
+export function expectSuccess(r: RunResult): void {
+    expect(r.stderr).not.toMatch(LEAKS);
+    if (r.status !== 0) {
+        throw new Error(`exited ${r.status}:\n${r.stderr}`);
+    }
+}
+
+/** The sandboxes a suite creates: push each one, and they are removed after every test. */
+export function cleanedUpAfterEach(): Sandbox[] {
+    const live: Sandbox[] = [];
+    afterEach(() => {
+        for (const sb of live.splice(0)) {
+            sb.cleanup();
+        }
+    });
+    return live;
+}

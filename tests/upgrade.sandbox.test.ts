@@ -18,10 +18,7 @@ import { prepareBundle } from "../components/nodeFiles";
 import { NodeUpgrade } from "../components/NodeUpgrade";
 import { packageRepository } from "../components/versions";
 import { ClusterConfig, NodeConfig } from "../config";
-import {
-    AvailablePackage, CORDON_TOOLS, createSandbox, fakeDearmor, fakeKey, RootEntry, RunResult, Sandbox, SandboxOptions,
-    SCRIPT_TOOLS, UPGRADE_TOOLS, writeBundle,
-} from "./sandbox";
+import { AvailablePackage, cleanedUpAfterEach, CORDON_TOOLS, createSandbox, expectSuccess, fakeDearmor, fakeKey, LEAKS, RootEntry, RunResult, Sandbox, SandboxOptions, SCRIPT_TOOLS, UPGRADE_TOOLS, writeBundle } from "./sandbox";
 import { debian12, debianKubePackages, elKubePackages, rocky9, vary } from "./sandbox/hosts";
 import {
     cordonBundle, firstControlPlane, lines, nodeNamed, ownLines, stackCluster, unusedTools, upgradeBundle, UpgradeRole,
@@ -37,7 +34,6 @@ const CONTROL_PLANE_COMPONENTS = ["kube-apiserver", "kube-controller-manager", "
 const MARK = "lsst-k8s.io/drained-for-upgrade";
 /** The annotation's jsonpath as the real kubectl needs it: the dot in the key escaped. */
 const MARK_PATH = String.raw`jsonpath={.metadata.annotations.lsst-k8s\.io/drained-for-upgrade}`;
-const LEAKS = /command not found|stand-in does not support/;
 
 const TEST = stackCluster("test");
 const DEV = stackCluster("dev");
@@ -52,19 +48,8 @@ const ROLES: readonly [UpgradeRole, string][] = [
     ["worker", WORKER.name],
 ];
 
-const live: Sandbox[] = [];
-afterEach(() => {
-    for (const sb of live.splice(0)) {
-        sb.cleanup();
-    }
-});
+const live = cleanedUpAfterEach();
 
-function expectSuccess(r: RunResult): void {
-    expect(r.stderr).not.toMatch(LEAKS);
-    if (r.status !== 0) {
-        throw new Error(`exited ${r.status}:\n${r.stderr}`);
-    }
-}
 
 /** Paths of the root tree whose kind, mode or content differ between two snapshots. */
 function changedPaths(before: Map<string, string>, after: Map<string, string>): string[] {
