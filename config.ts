@@ -4,7 +4,7 @@
  * file in one pass instead of one `pulumi up` per typo.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KubernetesVersion, parseVersion, windowProblem } from "./components/versions";
+import { KubernetesVersion, parseVersion, windowProblem } from "./components/hosts/versions";
 
 export const PROJECT = "lsst-k8s";
 

@@ -1,18 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterConfig, NodeConfig, NodeRole } from "../config";
-import { nodeConnection } from "./connection";
-import { ControlPlane } from "./ControlPlane";
-import { NodeJoin } from "./NodeJoin";
-import { NodePrep } from "./NodePrep";
-import { NodeUpgrade } from "./NodeUpgrade";
-import { Overlay } from "./Overlay";
-import { Platform } from "./Platform";
-import { RegistryTrust } from "./RegistryTrust";
-import { upgradeProblem } from "./versions";
+import { ControlPlane, nodeConnection, NodeJoin, NodePrep, NodeUpgrade, RegistryTrust, upgradeProblem } from "./hosts";
+import { Overlay, Platform } from "./platform";
 
 export interface ClusterArgs {
-    /** The validated stack config (config.ts); no default. */
+    /** The validated stack config (config/); no default. */
     readonly config: ClusterConfig;
     /** The SSH private key for every host, as a secret; no default. */
     readonly sshPrivateKey: pulumi.Input<string>;

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Bundle, bootstrapCommand, decodeBundle, encodeBundle, renderParams, script } from "../components/bundle";
+import { Bundle, bootstrapCommand, decodeBundle, encodeBundle, renderParams, script } from "../components/hosts/bundle";
 
 /** Runs the real bootstrap command line the way sshd would: through a login shell, bundle on stdin. */
 function runBootstrap(stdin: string, env: Record<string, string> = {}) {

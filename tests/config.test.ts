@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { ClusterConfig, PROJECT, SSH_KEY, validateConfig } from "../config";
-import { NEWEST_MINOR, OLDEST_MINOR } from "../components/versions";
+import { NEWEST_MINOR, OLDEST_MINOR } from "../components/hosts/versions";
 
 const ROOT = path.join(__dirname, "..");
 const FAKE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----";
@@ -529,7 +529,7 @@ describe("cluster.kubernetesVersion", () => {
             c.kubernetesVersion = version;
         })).toEqual([
             `cluster.kubernetesVersion: ${version} is newer than the newest release this code knows (1.${NEWEST_MINOR}); ` +
-                "raise NEWEST_MINOR in components/versions.ts after reading the release notes",
+                "raise NEWEST_MINOR in components/hosts/versions.ts after reading the release notes",
         ]);
     });
 

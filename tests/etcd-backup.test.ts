@@ -1,5 +1,5 @@
 /**
- * components/scripts/etcd-backup.sh run for real under bash against Debian's etcd 3.4 (etcd-server) and
+ * components/platform/scripts/etcd-backup.sh run for real under bash against Debian's etcd 3.4 (etcd-server) and
  * etcdctl (etcd-client) on 127.0.0.1: plain http the way the brief allows for tests, and https with
  * client-certificate authentication laid out the way kubeadm lays out /etc/kubernetes/pki/etcd. Every
  * snapshot it keeps is restored with `etcdctl snapshot restore` into a second etcd, which must serve the
@@ -15,7 +15,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 
-const SCRIPT = path.join(__dirname, "..", "components", "scripts", "etcd-backup.sh");
+const SCRIPT = path.join(__dirname, "..", "components", "platform", "scripts", "etcd-backup.sh");
 const NODE = "cp-1";
 const STAMP = "[0-9]{8}T[0-9]{6}Z";
 const SNAPSHOT_RE = new RegExp(`^etcd-${NODE}-(${STAMP})\\.db$`);

@@ -1,5 +1,5 @@
 /**
- * components/scripts/init.sh run for real under bash in the sandbox (tests/sandbox.ts), with a kubeadm
+ * components/hosts/scripts/init.sh run for real under bash in the sandbox (tests/sandbox.ts), with a kubeadm
  * stand-in that reads the bundle's real kubeadm.yaml, prints what kubeadm prints (the bootstrap token
  * and the certificate key included) and "creates" admin.conf and a real cluster CA made with openssl.
  * The readback line is checked against a hash computed here with Node's crypto, not with openssl.
@@ -11,9 +11,9 @@ import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
 import { ClusterConfig, NodeConfig, validateConfig } from "../config";
-import { Bundle, script, SCRIPTS_DIR } from "../components/bundle";
-import { parseReadback } from "../components/ControlPlane";
-import { initConfiguration, renderDocuments } from "../components/kubeadm";
+import { Bundle, script, SCRIPTS_DIR } from "../components/hosts/bundle";
+import { parseReadback } from "../components/hosts/ControlPlane";
+import { initConfiguration, renderDocuments } from "../components/hosts/kubeadm";
 import { cleanedUpAfterEach, createSandbox, expectSuccess, INIT_TOOLS, LEAKS, RunResult, Sandbox, SandboxOptions, writeBundle } from "./sandbox";
 
 const REPO = path.join(__dirname, "..");

@@ -9,8 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { Bundle, decodeBundle } from "../components/bundle";
-import { NodeJoin, parseToken } from "../components/NodeJoin";
+import { Bundle, decodeBundle } from "../components/hosts/bundle";
+import { NodeJoin, parseToken } from "../components/hosts/NodeJoin";
 import { ClusterConfig, NodeConfig } from "../config";
 import { cleanedUpAfterEach, createSandbox, JOIN_TOOLS, LEAKS, MINT_TOOLS, RunResult, Sandbox, SandboxOptions, writeBundle } from "./sandbox";
 import {

@@ -1,5 +1,5 @@
 /**
- * components/scripts/multicast-check.py run for real, the way technote 003 "Multicast Testing" ran
+ * components/platform/scripts/multicast-check.py run for real, the way technote 003 "Multicast Testing" ran
  * msend/mreceive between containers on two nodes. Two private network namespaces stand for the two
  * nodes: "a" (10.213.0.1) and "b" (10.213.0.2) are joined by a veth pair and nothing else, each with
  * its own multicast route (224.0.0.0/4 on the veth, as a pod has on the overlay's interface) and its
@@ -13,7 +13,7 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as os from "os";
 import * as path from "path";
 
-const SCRIPT = path.join(__dirname, "..", "components", "scripts", "multicast-check.py");
+const SCRIPT = path.join(__dirname, "..", "components", "platform", "scripts", "multicast-check.py");
 const NS_A = `mcast-check-${process.pid}-a`;
 const NS_B = `mcast-check-${process.pid}-b`;
 const ADDR_A = "10.213.0.1";
@@ -112,7 +112,7 @@ beforeAll(() => {
     }
     const py = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" });
     if (py.error || py.status !== 0 || !py.stdout.trim()) {
-        throw new Error(`python3 is needed to run components/scripts/multicast-check.py and could not be run ` +
+        throw new Error(`python3 is needed to run components/platform/scripts/multicast-check.py and could not be run ` +
             `(${py.error?.message ?? `exit ${py.status}: ${py.stderr}`}); install python3`);
     }
     python = py.stdout.trim();

@@ -2,7 +2,7 @@ import { validateConfig } from "../config";
 import { RecordedResource } from "../tools/evaluate";
 import { byName, clusterOf, dependsOn, ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
 import { schemaErrors } from "./schemas";
-import { WEAVE_VERSION } from "../components/Overlay";
+import { WEAVE_VERSION } from "../components/platform/Overlay";
 import { policies } from "../policies/policies";
 import { runPolicies } from "../policies/lib/runner";
 import { containersOf, kubeType, podSpecOf } from "../policies/lib/kube";

@@ -1,5 +1,5 @@
 /**
- * components/scripts/prepare.sh run for real under bash, against a Debian 12 and a Rocky Linux 9 root
+ * components/hosts/scripts/prepare.sh run for real under bash, against a Debian 12 and a Rocky Linux 9 root
  * tree, with stand-ins for the package managers, systemd, the kernel and the firewall (tests/sandbox.ts).
  */
 import { spawnSync } from "child_process";
@@ -7,8 +7,9 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { ClusterConfig, NodeConfig, validateConfig } from "../config";
-import { Bundle, SCRIPTS_DIR } from "../components/bundle";
-import { prepareBundle } from "../components/nodeFiles";
+import { Bundle, SCRIPTS_DIR } from "../components/hosts/bundle";
+import { POD_SCRIPTS_DIR } from "../components/platform/podScripts";
+import { prepareBundle } from "../components/hosts/nodeFiles";
 import { cleanedUpAfterEach, createSandbox, expectSuccess, fakeDearmor, fakeKey, LEAKS, RunResult, Sandbox, SandboxOptions, SCRIPT_TOOLS, STANDINS_DIR, writeBundle } from "./sandbox";
 import {
     DEBIAN_FSTAB, debian12, debianKubePackages, EL_FSTAB, elKubePackages, PACKAGED_CONTAINERD_CONFIG, rocky9, SWAPS_HEADER,
@@ -762,10 +763,12 @@ describe("shellcheck", () => {
         return { status: r.status, output: r.stdout + r.stderr };
     }
 
-    test("every components/scripts/*.sh is clean", () => {
-        const scripts = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh")).sort();
-        expect(scripts).toEqual(expect.arrayContaining(["bootstrap.sh", "lib.sh", "prepare.sh"]));
-        const r = shellcheck(scripts.map((f) => path.join("components", "scripts", f)));
+    test("every components/hosts/scripts/*.sh and components/platform/scripts/*.sh is clean", () => {
+        const list = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".sh")).sort();
+        expect(list(SCRIPTS_DIR)).toEqual(expect.arrayContaining(["bootstrap.sh", "lib.sh", "prepare.sh"]));
+        expect(list(POD_SCRIPTS_DIR)).toEqual(["etcd-backup.sh"]);
+        const scripts = [SCRIPTS_DIR, POD_SCRIPTS_DIR].flatMap((dir) => list(dir).map((f) => path.relative(REPO, path.join(dir, f))));
+        const r = shellcheck(scripts);
         expect(r.output).toBe("");
         expect(r.status).toBe(0);
     });

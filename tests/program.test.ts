@@ -1,12 +1,12 @@
-import { bootstrapCommand, decodeBundle, isBundle } from "../components/bundle";
-import { prepareBundle } from "../components/nodeFiles";
+import { bootstrapCommand, decodeBundle, isBundle } from "../components/hosts/bundle";
+import { prepareBundle } from "../components/hosts/nodeFiles";
 import { validateConfig } from "../config";
 import { spawnSync } from "child_process";
 import * as yaml from "js-yaml";
-import { parseVersion, upgradeProblem } from "../components/versions";
-import { joinConfiguration, TOKEN_RE } from "../components/kubeadm";
-import { parseToken } from "../components/NodeJoin";
-import { parseReadback } from "../components/ControlPlane";
+import { parseVersion, upgradeProblem } from "../components/hosts/versions";
+import { joinConfiguration, TOKEN_RE } from "../components/hosts/kubeadm";
+import { parseToken } from "../components/hosts/NodeJoin";
+import { parseReadback } from "../components/hosts/ControlPlane";
 import { Evaluation, RecordedResource } from "../tools/evaluate";
 import { PLACEHOLDER_CA_HASH, PLACEHOLDER_TOKEN } from "../tools/offline";
 import { byName, clusterOf, dependsOn, FAKE_SSH_KEY, ofType, rawConfig, REPO, runStack, STACKS, StackName } from "./harness";

@@ -13,7 +13,7 @@ import {
     htpasswdLine,
     registryConfig,
     renderRegistryConfig,
-} from "../components/registryConfig";
+} from "../components/platform/registryConfig";
 
 const paths = { htpasswdPath: "/auth/htpasswd", tlsCertificate: "/certs/tls.crt", tlsKey: "/certs/tls.key" };
 

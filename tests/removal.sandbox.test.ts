@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Bundle } from "../components/bundle";
+import { Bundle } from "../components/hosts/bundle";
 import { ClusterConfig, NodeConfig } from "../config";
 import { cleanedUpAfterEach, createSandbox, DRAIN_TOOLS, expectSuccess, JOIN_TOOLS, LEAKS, RESET_TOOLS, RunResult, Sandbox, SandboxOptions, writeBundle } from "./sandbox";
 import { drainBundle, joinBundle, lines, nodeNamed, ownLines, stackCluster, unusedTools } from "./sandbox/joins";

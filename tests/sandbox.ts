@@ -1,5 +1,5 @@
 /**
- * Runs the node scripts (components/scripts) for real under bash, in a throw-away directory, with
+ * Runs the node scripts (components/hosts/scripts) for real under bash, in a throw-away directory, with
  * stand-ins for what must not run on the machine running the tests.
  *
  * Safety, in layers, because the tests run as root on a real machine:
@@ -19,7 +19,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { Bundle } from "../components/bundle";
+import type { Bundle } from "../components/hosts/bundle";
 
 /** Where the stand-ins' bash sources live. */
 export const STANDINS_DIR = path.join(__dirname, "sandbox", "standins");

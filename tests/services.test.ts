@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as TOML from "smol-toml";
-import { decodeBundle } from "../components/bundle";
+import { decodeBundle } from "../components/hosts/bundle";
 import { PLACEHOLDER_CERTIFICATE } from "../tools/offline";
 import { policies } from "../policies/policies";
 import { runPolicies } from "../policies/lib/runner";
@@ -93,7 +93,7 @@ describe.each(STACKS)("etcd backups on stack %s", (stack: StackName) => {
     it("runs the backup script on every control plane, pinned to it, against its own etcd, without the host network", async () => {
         const e = await runStack(stack);
         const script = find(ofType(e, "kubernetes:core/v1:ConfigMap"), "kube-system", "etcd-backup");
-        expect((script.inputs.data as any)["etcd-backup.sh"]).toBe(fs.readFileSync(path.join(REPO, "components/scripts/etcd-backup.sh"), "utf8"));
+        expect((script.inputs.data as any)["etcd-backup.sh"]).toBe(fs.readFileSync(path.join(REPO, "components/platform/scripts/etcd-backup.sh"), "utf8"));
         const cronJobs = ofType(e, "kubernetes:batch/v1:CronJob");
         const controlPlanes = cluster.nodes.filter((n) => n.role === "control-plane");
         expect(cronJobs.map((c) => meta(c).name).sort()).toEqual(controlPlanes.map((n) => `etcd-backup-${n.name}`).sort());
@@ -220,7 +220,7 @@ describe("the read-only dashboard, kube-bench and the multicast check (on test, 
     it("puts the multicast sender and receiver on different nodes, running the checked-in script", async () => {
         const e = await runStack("test");
         const script = find(ofType(e, "kubernetes:core/v1:ConfigMap"), "multicast-check", "multicast-check");
-        expect((script.inputs.data as any)["multicast-check.py"]).toBe(fs.readFileSync(path.join(REPO, "components/scripts/multicast-check.py"), "utf8"));
+        expect((script.inputs.data as any)["multicast-check.py"]).toBe(fs.readFileSync(path.join(REPO, "components/platform/scripts/multicast-check.py"), "utf8"));
         for (const role of ["sender", "receiver"]) {
             const pod = (find(ofType(e, "kubernetes:apps/v1:Deployment"), "multicast-check", `multicast-${role}`).inputs as any).spec.template.spec;
             expect(pod.containers[0].image).toBe(`${host}/library/python:3.13-alpine`);

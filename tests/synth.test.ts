@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { validateConfig } from "../config";
-import { MAINTAINED_MINORS, NEWEST_MINOR } from "../components/versions";
+import { MAINTAINED_MINORS, NEWEST_MINOR } from "../components/hosts/versions";
 import { rawConfig, REPO, STACKS } from "./harness";
 
 /** Runs the synth exactly as `npm run synth -- ...` does, minus npm. */
@@ -107,7 +107,7 @@ describe("the policy report", () => {
         expect(listFiles(path.join(out, "test"))).toContain("resources.json");
     });
 
-    it("keeps each stack's policy window in step with components/versions.ts", () => {
+    it("keeps each stack's policy window in step with components/hosts/versions.ts", () => {
         for (const stack of STACKS) {
             const config = JSON.parse(fs.readFileSync(path.join(REPO, "policies/config", `${stack}.json`), "utf8"));
             expect(config["maintained-kubernetes-version"]).toEqual({ newestMinor: NEWEST_MINOR, maintainedMinors: MAINTAINED_MINORS });

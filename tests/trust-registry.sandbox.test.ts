@@ -1,4 +1,4 @@
-import { trustRegistryBundle } from "../components/actions";
+import { trustRegistryBundle } from "../components/hosts/actions";
 import { validateConfig } from "../config";
 import { rawConfig } from "./harness";
 import { cleanedUpAfterEach, createSandbox, LEAKS, Sandbox, TRUST_TOOLS, writeBundle } from "./sandbox";

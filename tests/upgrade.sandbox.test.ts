@@ -13,10 +13,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { bootstrapCommand, Bundle, decodeBundle } from "../components/bundle";
-import { prepareBundle } from "../components/nodeFiles";
-import { NodeUpgrade } from "../components/NodeUpgrade";
-import { packageRepository } from "../components/versions";
+import { bootstrapCommand, Bundle, decodeBundle } from "../components/hosts/bundle";
+import { prepareBundle } from "../components/hosts/nodeFiles";
+import { NodeUpgrade } from "../components/hosts/NodeUpgrade";
+import { packageRepository } from "../components/hosts/versions";
 import { ClusterConfig, NodeConfig } from "../config";
 import { AvailablePackage, cleanedUpAfterEach, CORDON_TOOLS, createSandbox, expectSuccess, fakeDearmor, fakeKey, LEAKS, RootEntry, RunResult, Sandbox, SandboxOptions, SCRIPT_TOOLS, UPGRADE_TOOLS, writeBundle } from "./sandbox";
 import { debian12, debianKubePackages, elKubePackages, rocky9, vary } from "./sandbox/hosts";

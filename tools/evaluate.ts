@@ -7,7 +7,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { PROJECT } from "../config";
-import { offlineOutputs } from "./offline";
+import { MockOutputs, offlineOutputs } from "./offline";
+
+export type { MockOutputs };
 
 export interface RecordedResource {
     readonly urn: string;
@@ -39,9 +41,6 @@ export interface Evaluation {
     readonly resources: readonly RecordedResource[];
     readonly outputs: Readonly<Record<string, StackOutput>>;
 }
-
-/** What a mocked resource returns beyond its inputs, by type token. */
-export type MockOutputs = (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
 
 export interface EvaluateOptions {
     readonly stack: string;

@@ -5,8 +5,10 @@
  */
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import * as yaml from "js-yaml";
-import { decodeBundle, isBundle } from "../components/bundle";
-import { MockOutputs } from "./evaluate";
+import { decodeBundle, isBundle } from "../components/hosts/bundle";
+
+/** What a mocked resource returns beyond its inputs, by type token (the harness in tools/evaluate.ts takes one). */
+export type MockOutputs = (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
 
 const FILLER = "placeholder";
 

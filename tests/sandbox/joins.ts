@@ -1,5 +1,5 @@
 /**
- * The bundles NodeJoin and NodeUpgrade send (components/NodeJoin.ts, components/NodeUpgrade.ts), built here
+ * The bundles NodeJoin and NodeUpgrade send (components/hosts/NodeJoin.ts, components/hosts/NodeUpgrade.ts), built here
  * from the same functions on the clusters of Pulumi.test.yaml and Pulumi.dev.yaml, for the join, removal
  * and upgrade sandbox suites. join.sandbox.test.ts and upgrade.sandbox.test.ts check that they are byte for
  * byte what NodeJoin and NodeUpgrade themselves put on stdin.
@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { ClusterConfig, NodeConfig, validateConfig } from "../../config";
-import { Bundle, BundleFile, renderParams, script } from "../../components/bundle";
-import { joinConfiguration, renderDocuments, uploadCertsConfiguration } from "../../components/kubeadm";
+import { Bundle, BundleFile, renderParams, script } from "../../components/hosts/bundle";
+import { joinConfiguration, renderDocuments, uploadCertsConfiguration } from "../../components/hosts/kubeadm";
 
 const REPO = path.join(__dirname, "..", "..");
 
@@ -147,7 +147,7 @@ export function ownLines(scriptName: string, stderr: string): string[] {
     return lines(stderr).filter((l) => l.startsWith(`${scriptName}: `));
 }
 
-/** The non-comment code of scripts in components/scripts, to check a tool list is still used. */
+/** The non-comment code of scripts in components/hosts/scripts, to check a tool list is still used. */
 export function unusedTools(tools: readonly string[], scripts: readonly string[]): string[] {
     const code = scripts
         .map((f) => script(f))

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { remote } from "@pulumi/command/types/input";
-import { ClusterConfig, NodeConfig } from "../config";
+import { ClusterConfig, NodeConfig } from "../../config";
 import { bootstrapCommand, encodeBundle } from "./bundle";
 import { prepareBundle } from "./nodeFiles";
 import { onHost } from "./remote";

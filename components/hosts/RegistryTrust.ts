@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { remote } from "@pulumi/command/types/input";
-import { NodeConfig, RegistryConfig } from "../config";
+import { NodeConfig, RegistryConfig } from "../../config";
 import { trustRegistryBundle } from "./actions";
 import { bootstrapCommand, encodeBundle } from "./bundle";
 import { onHost } from "./remote";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { FilesetName, FilesetsConfig } from "../config";
+import { FilesetName, FilesetsConfig } from "../../config";
 
 /**
  * Technote 001 "Access to File Sets": where each fileset is mounted and whether it may be written.

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { FilesetName, NodeConfig, PlatformConfig } from "../config";
+import { FilesetName, NodeConfig, PlatformConfig } from "../../config";
 import { EtcdBackup } from "./EtcdBackup";
 import { CondorPools, poolNamespace } from "./CondorPools";
 import { Dashboard } from "./Dashboard";

@@ -4,7 +4,7 @@
  * exactly the same thing.
  */
 import * as TOML from "smol-toml";
-import { ClusterConfig, NodeConfig, RegistryConfig } from "../config";
+import { ClusterConfig, NodeConfig, RegistryConfig } from "../../config";
 import { Bundle, BundleFile, renderParams, script } from "./bundle";
 import { CONTAINERD_CERTS_DIR } from "./nodeFiles";
 import { InitSecrets, initConfiguration, JoinSecrets, joinConfiguration, renderDocuments, uploadCertsConfiguration } from "./kubeadm";

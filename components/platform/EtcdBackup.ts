@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { EtcdBackupConfig, NodeConfig } from "../config";
-import { script } from "./bundle";
+import { EtcdBackupConfig, NodeConfig } from "../../config";
+import { podScript } from "./podScripts";
 
 export interface EtcdBackupArgs {
     /** Image, schedule, host directory and retention from the platform config; no default. */
@@ -27,7 +27,7 @@ export class EtcdBackup extends pulumi.ComponentResource {
         const o = { parent: this, provider: args.provider };
         const scriptMap = new k8s.core.v1.ConfigMap(`${name}-script`, {
             metadata: { name: "etcd-backup", namespace: NAMESPACE },
-            data: { "etcd-backup.sh": script("etcd-backup.sh") },
+            data: { "etcd-backup.sh": podScript("etcd-backup.sh") },
         }, o);
         for (const node of args.controlPlanes) {
             new k8s.batch.v1.CronJob(`${name}-${node.name}`, {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { script } from "./bundle";
+import { podScript } from "./podScripts";
 
 export interface MulticastCheckArgs {
     /** The local registry's host, which keeps the official python image; no default. */
@@ -28,7 +28,7 @@ export class MulticastCheck extends pulumi.ComponentResource {
         const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
         const code = new k8s.core.v1.ConfigMap(`${name}-script`, {
             metadata: { name: "multicast-check", namespace: NAMESPACE },
-            data: { "multicast-check.py": script("multicast-check.py") },
+            data: { "multicast-check.py": podScript("multicast-check.py") },
         }, o);
         const image = `${args.registryHost}/library/python:${args.pythonTag ?? "3.13-alpine"}`;
         for (const role of ["sender", "receiver"] as const) {

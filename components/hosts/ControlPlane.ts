@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as random from "@pulumi/random";
 import type { remote } from "@pulumi/command/types/input";
-import { ClusterConfig, NodeConfig } from "../config";
+import { ClusterConfig, NodeConfig } from "../../config";
 import { initBundle } from "./actions";
 import { encodeBundle } from "./bundle";
 import { secretAction } from "./remote";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { RegistryConfig } from "../config";
+import { RegistryConfig } from "../../config";
 import { htpasswdLine, registryConfig, renderRegistryConfig } from "./registryConfig";
 
 export interface RegistryArgs {

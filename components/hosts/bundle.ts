@@ -23,7 +23,7 @@ export interface Bundle {
     readonly files: Readonly<Record<string, BundleFile>>;
 }
 
-/** Reads a script shipped in components/scripts. */
+/** Reads a host script shipped in components/hosts/scripts. */
 export function script(name: string): string {
     return fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
 }

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { remote } from "@pulumi/command/types/input";
-import { NodeConfig, SshConfig } from "../config";
+import { NodeConfig, SshConfig } from "../../config";
 
 export function nodeConnection(ssh: SshConfig, node: NodeConfig, privateKey: pulumi.Input<string>): remote.ConnectionArgs {
     const retries = { dialErrorLimit: ssh.dialErrorLimit, perDialTimeout: ssh.perDialTimeout };

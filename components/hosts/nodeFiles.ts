@@ -5,7 +5,7 @@
  */
 import * as yaml from "js-yaml";
 import * as TOML from "smol-toml";
-import { ClusterConfig, NodeConfig } from "../config";
+import { ClusterConfig, NodeConfig } from "../../config";
 import { Bundle, BundleFile, renderParams, script } from "./bundle";
 import { minimumContainerd, packageRepository } from "./versions";
 

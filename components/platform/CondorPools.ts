@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { CondorConfig, CondorPool } from "../config";
+import { CondorConfig, CondorPool } from "../../config";
 import { claimName, FILESET_MOUNTS } from "./Filesets";
 
 export interface CondorPoolsArgs {

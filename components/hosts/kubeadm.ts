@@ -3,7 +3,7 @@
  * and the cluster's secrets, so tests and the synth see exactly what kubeadm reads.
  */
 import * as yaml from "js-yaml";
-import { ClusterConfig, NodeConfig } from "../config";
+import { ClusterConfig, NodeConfig } from "../../config";
 import { API_SERVER_PORT } from "./nodeFiles";
 import { KubernetesVersion } from "./versions";
 

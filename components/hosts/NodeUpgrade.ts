@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { remote } from "@pulumi/command/types/input";
-import { NodeConfig } from "../config";
+import { NodeConfig } from "../../config";
 import { cordonBundle, upgradeBundle } from "./actions";
 import { bootstrapCommand, encodeBundle } from "./bundle";
 

@@ -44,7 +44,7 @@ export function windowProblem(v: KubernetesVersion): string | undefined {
     }
     if (v.minor > NEWEST_MINOR) {
         return `${v.text} is newer than the newest release this code knows (1.${NEWEST_MINOR}); ` +
-            "raise NEWEST_MINOR in components/versions.ts after reading the release notes";
+            "raise NEWEST_MINOR in components/hosts/versions.ts after reading the release notes";
     }
     return undefined;
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as yaml from "js-yaml";
-import { JupyterConfig } from "../config";
+import { JupyterConfig } from "../../config";
 import { multiply } from "./quantity";
 
 export interface NotebooksArgs {
