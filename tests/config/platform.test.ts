@@ -1,5 +1,5 @@
-import { PROJECT, validateConfig } from "../config";
-import { rawConfig } from "./harness";
+import { PROJECT, validateConfig } from "../../config";
+import { rawConfig } from "../harness";
 
 /** The test stack's raw config with its platform section replaced (undefined: removed). */
 function withPlatform(platform: unknown): Record<string, string> {
@@ -85,7 +85,7 @@ describe("the platform config", () => {
     it("keeps each stack's policy config on the same admin group as its platform", () => {
         for (const stack of ["dev", "prod", "test"] as const) {
             const admins = validateConfig(rawConfig(stack).config).config!.platform!.groups.admins;
-            const policy = require(`../policies/config/${stack}.json`);
+            const policy = require(`../../policies/config/${stack}.json`);
             expect(policy["restricted-roles"].adminGroup).toBe(admins);
             expect(policy["cluster-admin-binding"].adminGroup).toBe(admins);
         }

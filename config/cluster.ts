@@ -1,0 +1,100 @@
+/** `cluster`: the cluster's name, its exact version pin, its endpoint, its networks and its hosts. */
+import { z } from "zod";
+import { parseVersion, windowProblem } from "../components/hosts/versions";
+import { contains, hasHostBits, isNetworkOrBroadcast, overlaps, parseCidr, validCidr } from "./net";
+import { nodes } from "./nodes";
+import { quote, ref } from "./problems";
+import { ssh } from "./ssh";
+import { ALWAYS, CIDR_PATTERN, DNS_LABEL, isHost, isIPv4, isPort, isRecord, record, text } from "./values";
+
+const kubernetesVersion = text().transform((s, ctx) => {
+    const v = parseVersion(s);
+    if (!v) {
+        ctx.addIssue({ code: "custom", input: s, message: `${quote(s)} is not an exact version X.Y.Z (kubeadm must not pick a newer patch)` });
+        return z.NEVER;
+    }
+    const outside = windowProblem(v);
+    if (outside) {
+        ctx.addIssue({ code: "custom", input: s, message: outside });
+        return z.NEVER;
+    }
+    return v;
+}).meta({
+    description: 'The exact Kubernetes release "X.Y.Z", inside the maintained window; raising it by one minor upgrades in place.',
+    pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)$",
+});
+
+const ENDPOINT = /^([^:]+):([1-9]\d*)$/;
+
+const controlPlaneEndpoint = text(
+    (s) => { const m = ENDPOINT.exec(s); return !!m && isHost(m[1]) && isPort(Number(m[2])); },
+    "is not host:port (a DNS name or IPv4 address, a port 1-65535)",
+).transform((s) => {
+    const [, host, port] = ENDPOINT.exec(s)!;
+    return { host, port: Number(port), text: s };
+}).meta({
+    description: 'The API server as every node and client reaches it, "host:port" (a load balancer or DNS name for several control planes).',
+    pattern: ENDPOINT.source,
+});
+
+const cidr = (what: string) => text().superRefine((s, ctx) => {
+    if (s === "") {
+        return;
+    }
+    const c = parseCidr(s);
+    if (!c) {
+        ctx.addIssue({ code: "custom", input: s, message: `${quote(s)} is not an IPv4 CIDR (a.b.c.d/n)` });
+    } else if (hasHostBits(c)) {
+        ctx.addIssue({ code: "custom", input: s, message: `${s} has host bits set` });
+    }
+}).meta({ description: what, pattern: CIDR_PATTERN });
+
+const NETWORKS = ["nodes", "pods", "services"] as const;
+
+/** The three networks never overlap: a later one is reported against the first it overlaps. */
+const networks = record({
+    nodes: cidr("The hosts' network: every node address lies inside it."),
+    pods: cidr("The pod network Weave allocates from (kubeadm's podSubnet)."),
+    services: cidr("The Service network (kubeadm's serviceSubnet); the registry's fixed address lies inside it."),
+}).superRefine((value: unknown, ctx) => {
+    if (!isRecord(value)) {
+        return;
+    }
+    for (let j = 1; j < NETWORKS.length; j++) {
+        const b = validCidr(value[NETWORKS[j]]);
+        for (let i = 0; b && i < j; i++) {
+            const a = validCidr(value[NETWORKS[i]]);
+            if (a && overlaps(a, b)) {
+                ctx.addIssue({ code: "custom", path: [NETWORKS[j]], message: `${b.text} overlaps {ref} (${a.text})`, params: ref(1, NETWORKS[i]) });
+            }
+        }
+    }
+}, ALWAYS);
+
+export const cluster = record({
+    name: text(DNS_LABEL, "is not a DNS-1123 label").meta({ description: "The cluster's name (DNS-1123 label): every resource's name derives from it." }),
+    kubernetesVersion,
+    controlPlaneEndpoint,
+    networks,
+    ssh,
+    nodes,
+}).superRefine((value: unknown, ctx) => {
+    // Checked even when another network is wrong, so every address problem shows in the same pass.
+    const network = isRecord(value) && isRecord(value.networks) ? validCidr(value.networks.nodes) : undefined;
+    if (!network || !isRecord(value) || !Array.isArray(value.nodes)) {
+        return;
+    }
+    value.nodes.forEach((n: unknown, i: number) => {
+        const address = isRecord(n) ? n.address : undefined;
+        if (typeof address !== "string" || !isIPv4(address)) {
+            return;
+        }
+        if (!contains(network, address)) {
+            ctx.addIssue({ code: "custom", path: ["nodes", i, "address"], message: `${address} is outside the node network ${network.text}` });
+        } else if (network.bits <= 30 && isNetworkOrBroadcast(network, address)) {
+            ctx.addIssue({ code: "custom", path: ["nodes", i, "address"], message: `${address} is the network or broadcast address of ${network.text}` });
+        }
+    });
+}, ALWAYS);
+
+export type ClusterSection = z.output<typeof cluster>;

@@ -1,0 +1,40 @@
+/** Technote 000 "Batch Services" (use cases BCS 1-5): HTCondor worker pools that join a central manager. */
+import { z } from "zod";
+import { ALWAYS, isHost, isPort, isRecord, list, PINNED_IMAGE, QUANTITY, quantityText, record, text, whole } from "../values";
+
+const POOL_NAME = /^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/;
+
+const pool = record({
+    name: text(POOL_NAME, "is not a short DNS-1123 label").meta({ description: "prompt, nightly, yearly, l3...: also its namespace suffix." }),
+    replicas: whole(0, 10000).meta({ description: "Worker pods; capacity moves by changing it." }),
+    processingType: text(/^[A-Za-z0-9_-]+$/, "is not a ClassAd value").optional()
+        .meta({ description: "What its startds advertise in the LSSTProcessingType ClassAd; default the pool's name." }),
+    cpu: quantityText("is not a cpu quantity").default("4").meta({ description: 'Cores per worker pod; default "4".' }),
+    memory: text(QUANTITY, "is not a memory quantity").default("16Gi")
+        .meta({ description: 'Memory per worker pod; default "16Gi".' }),
+}).transform(({ processingType, ...rest }) => ({ ...rest, processingType: processingType ?? rest.name }));
+
+export const htcondor = record({
+    centralManager: text((s) => { const [h, port] = s.split(":"); return isHost(h) && (port === undefined || isPort(Number(port))); }, "is not host or host:port")
+        .meta({ description: "The central manager outside the cluster (technote 000: it keeps a fixed address)." }),
+    image: text(PINNED_IMAGE, "is not pinned (name a tag or a digest)").meta({ description: "The execute-node image, pinned, from a trusted registry." }),
+    pools: list(pool, { nonEmpty: true }).superRefine((items: unknown, ctx) => {
+        if (!Array.isArray(items)) {
+            return;
+        }
+        const seen = new Set<string>();
+        items.forEach((item: unknown, i: number) => {
+            const name = isRecord(item) ? item.name : undefined;
+            if (typeof name !== "string" || !POOL_NAME.test(name)) {
+                return;
+            }
+            if (seen.has(name)) {
+                ctx.addIssue({ code: "custom", path: [i, "name"], message: `${JSON.stringify(name)} is already a pool` });
+            }
+            seen.add(name);
+        });
+    }, ALWAYS).meta({ description: "The pools, each in its own namespace htcondor-<name>." }),
+});
+
+export type CondorConfig = z.output<typeof htcondor>;
+export type CondorPool = CondorConfig["pools"][number];

@@ -1,0 +1,7 @@
+export * from "./access";
+export * from "./etcdBackup";
+export * from "./filesets";
+export * from "./htcondor";
+export * from "./jupyter";
+export * from "./platform";
+export * from "./registry";

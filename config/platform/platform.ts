@@ -1,0 +1,37 @@
+/** `platform`: what the cluster carries beyond Kubernetes itself; absent, the cluster gets only its overlay. */
+import { z } from "zod";
+import { ALWAYS, flag, isRecord, record } from "../values";
+import { developerAccess, developerGroups, groups } from "./access";
+import { etcdBackup } from "./etcdBackup";
+import { filesets } from "./filesets";
+import { htcondor } from "./htcondor";
+import { jupyter } from "./jupyter";
+import { registry } from "./registry";
+
+/** Switches whose images come from the local registry (technote 001 "Images and Libraries"). */
+const PULLS_FROM_REGISTRY = ["dashboard", "multicastCheck", "kubeBench"] as const;
+
+export const platform = record({
+    groups,
+    developerAccess,
+    developerGroups,
+    dashboard: flag().default(true).meta({ description: "A read-only dashboard, reached through kubectl proxy only; default true." }),
+    multicastCheck: flag().default(false).meta({ description: "Technote 003's multicast test as a check the operator switches on; default false." }),
+    kubeBench: flag().default(false).meta({ description: "kube-bench as a Job for the CIS results (technote 000 \"Security\"); default false." }),
+    jupyter: jupyter.optional().meta({ description: "Notebook namespace quotas and spawner profiles; absent, none are declared." }),
+    filesets: filesets.optional().meta({ description: "The filesets as persistent volumes; absent, none are declared." }),
+    htcondor: htcondor.optional().meta({ description: "HTCondor worker pools; absent, none are declared." }),
+    etcdBackup: etcdBackup.optional().meta({ description: "Scheduled etcd backups on every control plane; absent, none." }),
+    registry: registry.optional().meta({ description: "The local image registry; absent, none." }),
+}).superRefine((value: unknown, ctx) => {
+    if (!isRecord(value) || value.registry !== undefined) {
+        return;
+    }
+    for (const key of PULLS_FROM_REGISTRY) {
+        if (value[key] === true) {
+            ctx.addIssue({ code: "custom", path: [key], message: "needs platform.registry: its images are pulled from the local registry" });
+        }
+    }
+}, ALWAYS);
+
+export type PlatformConfig = z.output<typeof platform>;
