@@ -22,7 +22,10 @@ const not = (why: string) => worded((input) => `${quote(input)} ${why}`);
  * many checks it fails (problemLines drops repeated lines).
  */
 export function text(rule?: RegExp | ((s: string) => boolean), describe = "is not valid") {
-    const base = z.string({ error: not("is not a string") }).min(1, { error: "required" });
+    // zod runs a length check on anything with a length, a list included: such a value is "not a
+    // string" here too, and the repeated line is dropped.
+    const base = z.string({ error: not("is not a string") })
+        .min(1, { error: (iss) => (typeof iss.input === "string" ? "required" : not("is not a string")(iss)) });
     const error = (iss: Issue) => (iss.input === "" ? "required" : not(describe)(iss));
     if (rule instanceof RegExp) {
         return base.regex(rule, { error });
