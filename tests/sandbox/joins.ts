@@ -1,7 +1,7 @@
 /**
  * The bundles NodeJoin and NodeUpgrade send (components/hosts/NodeJoin.ts, components/hosts/NodeUpgrade.ts), built here
  * from the same functions on the clusters of Pulumi.test.yaml and Pulumi.dev.yaml, for the join, removal
- * and upgrade sandbox suites. join.sandbox.test.ts and upgrade.sandbox.test.ts check that they are byte for
+ * and upgrade sandbox suites. tests/join/bundles and tests/upgrade/bundles check that they are byte for
  * byte what NodeJoin and NodeUpgrade themselves put on stdin.
  */
 import * as fs from "fs";

@@ -1,0 +1,93 @@
+/** Running a bundle's entry script in a sandbox, and judging how it went. */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import type { SandboxLayout } from "./layout";
+import { lines } from "./state";
+import { checkRelative, chownTree } from "./tree";
+
+/** nobody: who the scripts run as when the tests run as root. */
+const UNPRIVILEGED = 65534;
+
+/** What a test's env cannot override: each would let the script leave the sandbox or change how bash starts. */
+const FIXED_ENV = ["PATH", "LSST_K8S_ROOT", "HOME", "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS"];
+
+export interface RunOptions {
+    env?: Readonly<Record<string, string>>;
+    args?: readonly string[];
+}
+
+export interface RunResult {
+    readonly status: number | null;
+    readonly signal: NodeJS.Signals | null;
+    readonly stdout: string;
+    readonly stderr: string;
+    /** The stand-in calls this run made, argv joined by spaces ("systemctl restart containerd"). */
+    readonly calls: string[];
+}
+
+/** Every stand-in call logged so far, as argv arrays (record_call in _lib.bash writes them). */
+export function readCalls(callLog: string): string[][] {
+    return lines(fs.readFileSync(callLog, "utf8")).map((l) => l.split("\x1f"));
+}
+
+export function joinCalls(calls: string[][]): string[] {
+    return calls.map((c) => c.join(" "));
+}
+
+/** Runs ENTRY (a file in workDir) with bash, as bootstrap.sh does; as nobody when DROP. */
+export function runScript(layout: SandboxLayout, bash: string, drop: boolean, entry: string, options: RunOptions): RunResult {
+    const { dir, root, binDir, workDir, home, tmp, callLog } = layout;
+    const script = path.join(workDir, checkRelative(entry));
+    if (!fs.existsSync(script)) {
+        throw new Error(`sandbox: ${entry} is not in the work directory (writeBundle first)`);
+    }
+    const extra = options.env ?? {};
+    for (const k of Object.keys(extra)) {
+        if (FIXED_ENV.includes(k)) {
+            throw new Error(`sandbox: ${k} cannot be overridden`);
+        }
+    }
+    const env: Record<string, string> = {
+        ...extra,
+        PATH: binDir,
+        HOME: home,
+        TMPDIR: tmp,
+        LANG: "C",
+        LC_ALL: "C",
+        LSST_K8S_ROOT: root,
+    };
+    if (drop) {
+        chownTree(dir, UNPRIVILEGED, UNPRIVILEGED);
+    }
+    const before = readCalls(callLog).length;
+    const r = spawnSync(bash, [script, ...(options.args ?? [])], {
+        cwd: home,
+        env,
+        input: "",
+        encoding: "utf8",
+        timeout: 30_000,
+        ...(drop ? { uid: UNPRIVILEGED, gid: UNPRIVILEGED } : {}),
+    });
+    if (r.error) {
+        throw r.error;
+    }
+    return {
+        status: r.status,
+        signal: r.signal,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        calls: joinCalls(readCalls(callLog).slice(before)),
+    };
+}
+
+/** What a stand-in or the sandbox prints when a script reaches for something it does not provide. */
+export const LEAKS = /command not found|stand-in does not support/;
+
+/** Fails the test, with the script's stderr, unless the run succeeded without leaving the sandbox. */
+export function expectSuccess(r: RunResult): void {
+    expect(r.stderr).not.toMatch(LEAKS);
+    if (r.status !== 0) {
+        throw new Error(`exited ${r.status}:\n${r.stderr}`);
+    }
+}
