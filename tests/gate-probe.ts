@@ -1,5 +1,5 @@
 /**
- * Run as a child process by program.test.ts: evaluates a stack whose last deploy reported the version in
+ * Run as a child process by tests/program/joins-removal-upgrades.test.ts: evaluates a stack whose last deploy reported the version in
  * argv[3], and prints the program's error. A real process is needed because the refusal surfaces the way
  * the engine sees it, as a failed apply, which jest's sandboxed `process` cannot observe.
  */
