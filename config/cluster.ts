@@ -1,7 +1,7 @@
 /** `cluster`: the cluster's name, its exact version pin, its endpoint, its networks and its hosts. */
 import { z } from "zod";
 import { parseVersion, windowProblem } from "../components/hosts/versions";
-import { contains, hasHostBits, isNetworkOrBroadcast, overlaps, parseCidr, validCidr } from "./net";
+import { blockSize, contains, hasHostBits, isNetworkOrBroadcast, overlaps, parseCidr, validCidr } from "./net";
 import { nodes } from "./nodes";
 import { quote, ref } from "./problems";
 import { ssh } from "./ssh";
@@ -51,6 +51,9 @@ const cidr = (what: string) => text().superRefine((s, ctx) => {
 
 const NETWORKS = ["nodes", "pods", "services"] as const;
 
+/** The kubelet's default maxPods: Weave hands every pod an address from the one pod network. */
+const MAX_PODS = 110;
+
 /** The three networks never overlap: a later one is reported against the first it overlaps. */
 const networks = record({
     nodes: cidr("The hosts' network: every node address lies inside it."),
@@ -79,6 +82,15 @@ export const cluster = record({
     ssh,
     nodes,
 }).superRefine((value: unknown, ctx) => {
+    const pods = isRecord(value) && isRecord(value.networks) ? validCidr(value.networks.pods) : undefined;
+    const count = isRecord(value) && Array.isArray(value.nodes) ? value.nodes.length : 0;
+    if (pods && count > 0 && blockSize(pods) < count * MAX_PODS) {
+        const bits = 32 - Math.ceil(Math.log2(count * MAX_PODS));
+        ctx.addIssue({
+            code: "custom", path: ["networks", "pods"],
+            message: `${pods.text} has ${blockSize(pods)} addresses, too few for ${count} nodes of up to ${MAX_PODS} pods each: make it a /${bits} or larger`,
+        });
+    }
     // Checked even when another network is wrong, so every address problem shows in the same pass.
     const network = isRecord(value) && isRecord(value.networks) ? validCidr(value.networks.nodes) : undefined;
     if (!network || !isRecord(value) || !Array.isArray(value.nodes)) {

@@ -38,10 +38,20 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * Validates the raw config of one stack: keys as the engine passes them ("lsst-k8s:cluster") with string
- * values (objects JSON-encoded). Returns the frozen config or every problem found.
+ * values (objects JSON-encoded), and `secretKeys`, the keys the stack file holds encrypted (when known).
+ * Returns the frozen config or every problem found.
  */
-export function validateConfig(raw: Readonly<Record<string, string>>): { config?: ClusterConfig; problems: string[] } {
+export function validateConfig(
+    raw: Readonly<Record<string, string>>,
+    secretKeys?: readonly string[],
+): { config?: ClusterConfig; problems: string[] } {
     const problems: string[] = [];
+    const sshKey = `${PROJECT}:${SSH_KEY}`;
+    if (secretKeys && sshKey in raw && !secretKeys.includes(sshKey)) {
+        // Never echoes the value: a key committed in plain text is still a key.
+        problems.push(`${SSH_KEY}: is in the stack file in plain text: remove it (\`pulumi config rm ${SSH_KEY}\`), set it with ` +
+            `\`pulumi config set --secret ${SSH_KEY} < ~/.ssh/id_ed25519\`, and replace the key, which has been exposed`);
+    }
     const input: Record<string, unknown> = {};
     for (const [fullKey, value] of Object.entries(raw)) {
         const i = fullKey.indexOf(":");
@@ -66,9 +76,22 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config?
     return { config: deepFreeze({ ...cluster, ...(platform ? { platform } : {}) }) as ClusterConfig, problems: [] };
 }
 
+/**
+ * The engine tells the program which config keys are secret (PULUMI_CONFIG_SECRET_KEYS), but
+ * @pulumi/pulumi exports the test for it as internal API only; a test keeps it present in the pinned version.
+ */
+export function secretConfigKeys(keys: readonly string[]): string[] {
+    const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (key: string) => boolean };
+    if (typeof isConfigSecret !== "function") {
+        throw new Error("@pulumi/pulumi no longer exports runtime/config isConfigSecret: the plain-text key check needs another source");
+    }
+    return keys.filter((k) => isConfigSecret(k));
+}
+
 /** Reads the running stack's config; throws ConfigError listing every problem. */
 export function readConfig(): StackConfig {
-    const { config, problems } = validateConfig(pulumi.runtime.allConfig());
+    const raw = pulumi.runtime.allConfig();
+    const { config, problems } = validateConfig(raw, secretConfigKeys(Object.keys(raw)));
     if (!config) {
         throw new ConfigError(problems);
     }

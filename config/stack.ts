@@ -6,6 +6,7 @@ import { z } from "zod";
 import { cluster } from "./cluster";
 import { blockSize, contains, ipToInt, validCidr } from "./net";
 import { platform } from "./platform";
+import { quote } from "./problems";
 import { ALWAYS, isIPv4, isRecord } from "./values";
 
 export const PROJECT = "lsst-k8s";
@@ -30,6 +31,7 @@ export const stack = z.object({
     cluster,
     platform: platform.optional(),
 }).superRefine((value: unknown, ctx) => {
+    cronJobNames(value, ctx);
     const services = isRecord(value) && isRecord(value.cluster) && isRecord(value.cluster.networks)
         ? validCidr(value.cluster.networks.services) : undefined;
     const reg = isRecord(value) && isRecord(value.platform) && isRecord(value.platform.registry) ? value.platform.registry : undefined;
@@ -46,6 +48,31 @@ export const stack = z.object({
         ctx.addIssue({ code: "custom", path, message: `${ip} is reserved in ${services.text} (network, API server, DNS or broadcast)` });
     }
 }, ALWAYS);
+
+/** The Job controller appends 11 characters to a CronJob's name, so the API caps it at 52. */
+const CRONJOB_NAME_LIMIT = 52;
+export const ETCD_BACKUP_PREFIX = "etcd-backup-";
+
+/** Each control plane gets a CronJob named after it (components/platform/EtcdBackup.ts): its name must fit. */
+function cronJobNames(value: unknown, ctx: z.RefinementCtx): void {
+    if (!isRecord(value) || !isRecord(value.platform) || value.platform.etcdBackup === undefined) {
+        return;
+    }
+    const nodes = isRecord(value.cluster) && Array.isArray(value.cluster.nodes) ? value.cluster.nodes : [];
+    nodes.forEach((n: unknown, i: number) => {
+        if (!isRecord(n) || n.role !== "control-plane" || typeof n.name !== "string") {
+            return;
+        }
+        const name = `${ETCD_BACKUP_PREFIX}${n.name}`;
+        if (name.length > CRONJOB_NAME_LIMIT) {
+            ctx.addIssue({
+                code: "custom", path: ["cluster", "nodes", i, "name"],
+                message: `makes the etcd backup CronJob name ${quote(name)} ${name.length} characters long; the API allows ` +
+                    `${CRONJOB_NAME_LIMIT}: shorten the node name to ${CRONJOB_NAME_LIMIT - ETCD_BACKUP_PREFIX.length} characters or fewer`,
+            });
+        }
+    });
+}
 
 /** The keys of the stack file's `config:` block that belong to this project, in the order they are documented. */
 export const STACK_KEYS = ["cluster", "platform", SSH_KEY] as const;

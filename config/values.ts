@@ -70,11 +70,22 @@ export function list<T extends z.core.$ZodType>(item: T, opts: { nonEmpty?: bool
     return opts.nonEmpty ? l.min(1, { error: what }) : l;
 }
 
+/** A quantity of something that must exist: a zero-sized volume or a zero-core pod is a typo. */
+function aboveZero<T extends z.ZodType<string>>(s: T) {
+    return s.refine((q) => !QUANTITY.test(q) || quantity(q) > 0, { error: (iss) => `${quote(iss.input)} is zero: give a size above zero` });
+}
+
+/** A storage or memory size ("100Gi"), above zero. */
+export function size(describe: string) {
+    return aboveZero(text(QUANTITY, describe));
+}
+
 /** A cpu or memory quantity written as a string or, for cpu, a bare number ("2", 2, "500m"). */
-export function quantityText(describe: string) {
+export function quantityText(describe: string, opts: { aboveZero?: boolean } = {}) {
+    const q = text(QUANTITY, describe);
     return z.union([z.string(), z.number()], { error: not("is not a string") })
         .transform((v) => String(v))
-        .pipe(text(QUANTITY, describe))
+        .pipe(opts.aboveZero ? aboveZero(q) : q)
         .meta({ pattern: QUANTITY.source });
 }
 

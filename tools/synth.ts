@@ -240,7 +240,7 @@ async function main(argv: string[]): Promise<number> {
         }
         throw e;
     }
-    const { config, problems } = validateConfig(raw.config);
+    const { config, problems } = validateConfig(raw.config, raw.secretKeys);
     const refused = config && upgradeProblem(args.from, config.kubernetesVersion);
     if (refused) {
         problems.push(`cluster.kubernetesVersion: ${refused}`);

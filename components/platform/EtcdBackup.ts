@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { EtcdBackupConfig, NodeConfig } from "../../config";
+import { ETCD_BACKUP_PREFIX, EtcdBackupConfig, NodeConfig } from "../../config";
 import { podScript } from "./podScripts";
 
 export interface EtcdBackupArgs {
@@ -31,7 +31,7 @@ export class EtcdBackup extends pulumi.ComponentResource {
         }, o);
         for (const node of args.controlPlanes) {
             new k8s.batch.v1.CronJob(`${name}-${node.name}`, {
-                metadata: { name: `etcd-backup-${node.name}`, namespace: NAMESPACE, labels: { app: "etcd-backup" } },
+                metadata: { name: `${ETCD_BACKUP_PREFIX}${node.name}`, namespace: NAMESPACE, labels: { app: "etcd-backup" } },
                 spec: {
                     schedule: args.config.schedule,
                     concurrencyPolicy: "Forbid",

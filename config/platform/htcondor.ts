@@ -1,6 +1,7 @@
 /** Technote 000 "Batch Services" (use cases BCS 1-5): HTCondor worker pools that join a central manager. */
 import { z } from "zod";
-import { ALWAYS, isHost, isPort, isRecord, list, PINNED_IMAGE, QUANTITY, quantityText, record, text, whole } from "../values";
+import { ALWAYS, isHost, isPort, isRecord, list, quantityText, record, size, text, whole } from "../values";
+import { image } from "./images";
 
 const POOL_NAME = /^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/;
 
@@ -9,15 +10,15 @@ const pool = record({
     replicas: whole(0, 10000).meta({ description: "Worker pods; capacity moves by changing it." }),
     processingType: text(/^[A-Za-z0-9_-]+$/, "is not a ClassAd value").optional()
         .meta({ description: "What its startds advertise in the LSSTProcessingType ClassAd; default the pool's name." }),
-    cpu: quantityText("is not a cpu quantity").default("4").meta({ description: 'Cores per worker pod; default "4".' }),
-    memory: text(QUANTITY, "is not a memory quantity").default("16Gi")
+    cpu: quantityText("is not a cpu quantity", { aboveZero: true }).default("4").meta({ description: 'Cores per worker pod; default "4".' }),
+    memory: size("is not a memory quantity").default("16Gi")
         .meta({ description: 'Memory per worker pod; default "16Gi".' }),
 }).transform(({ processingType, ...rest }) => ({ ...rest, processingType: processingType ?? rest.name }));
 
 export const htcondor = record({
     centralManager: text((s) => { const [h, port] = s.split(":"); return isHost(h) && (port === undefined || isPort(Number(port))); }, "is not host or host:port")
         .meta({ description: "The central manager outside the cluster (technote 000: it keeps a fixed address)." }),
-    image: text(PINNED_IMAGE, "is not pinned (name a tag or a digest)").meta({ description: "The execute-node image, pinned, from a trusted registry." }),
+    image: image("The execute-node image, pinned, from a trusted registry (by digest where platform.requireDigests)."),
     pools: list(pool, { nonEmpty: true }).superRefine((items: unknown, ctx) => {
         if (!Array.isArray(items)) {
             return;

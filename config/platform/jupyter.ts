@@ -1,6 +1,6 @@
 /** Technote 000 "JupyterLab Requirements": quotas sized for the users, and spawner profiles inside the bounds. */
 import { z } from "zod";
-import { ALWAYS, DNS_LABEL, isRecord, list, QUANTITY, quantity, quantityText, record, text, whole } from "../values";
+import { ALWAYS, DNS_LABEL, isRecord, list, QUANTITY, quantity, quantityText, record, size, text, whole } from "../values";
 
 /** Technote 000: 0.5 to 4 cores and 512MB to 8GB per user. */
 export const NOTEBOOK_BOUNDS = { cpu: { min: "500m", max: "4" }, memory: { min: "512Mi", max: "8Gi" } } as const;
@@ -33,7 +33,7 @@ const DEFAULT_PROFILES = [
 
 export const jupyter = record({
     concurrentUsers: whole(1, 10000).meta({ description: "Concurrent users the namespace quota is sized for." }),
-    homeSize: text(QUANTITY, "is not a storage size like 100Gi").default("100Gi")
+    homeSize: size("is not a storage size like 100Gi").default("100Gi")
         .meta({ description: 'Each user\'s home volume; default "100Gi" (technote 000 "User Storage").' }),
     profiles: list(profile, { nonEmpty: true }).default(DEFAULT_PROFILES)
         .meta({ description: "Spawner choices; default small (1 core, 2Gi), medium (2, 4Gi), large (4, 8Gi)." }),

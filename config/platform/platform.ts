@@ -1,10 +1,12 @@
 /** `platform`: what the cluster carries beyond Kubernetes itself; absent, the cluster gets only its overlay. */
 import { z } from "zod";
-import { ALWAYS, flag, isRecord, record } from "../values";
+import { quote } from "../problems";
+import { ALWAYS, flag, isRecord, PINNED_IMAGE, record } from "../values";
 import { developerAccess, developerGroups, groups } from "./access";
 import { etcdBackup } from "./etcdBackup";
 import { filesets } from "./filesets";
 import { htcondor } from "./htcondor";
+import { hasDigest } from "./images";
 import { jupyter } from "./jupyter";
 import { registry } from "./registry";
 
@@ -18,18 +20,37 @@ export const platform = record({
     dashboard: flag().default(true).meta({ description: "A read-only dashboard, reached through kubectl proxy only; default true." }),
     multicastCheck: flag().default(false).meta({ description: "Technote 003's multicast test as a check the operator switches on; default false." }),
     kubeBench: flag().default(false).meta({ description: "kube-bench as a Job for the CIS results (technote 000 \"Security\"); default false." }),
+    requireDigests: flag().default(false).meta({
+        description: "Images pulled through the local registry (htcondor, etcdBackup) are named by digest, as the stack's " +
+            "trusted-images policy requires (pre-production); default false.",
+    }),
     jupyter: jupyter.optional().meta({ description: "Notebook namespace quotas and spawner profiles; absent, none are declared." }),
     filesets: filesets.optional().meta({ description: "The filesets as persistent volumes; absent, none are declared." }),
     htcondor: htcondor.optional().meta({ description: "HTCondor worker pools; absent, none are declared." }),
     etcdBackup: etcdBackup.optional().meta({ description: "Scheduled etcd backups on every control plane; absent, none." }),
     registry: registry.optional().meta({ description: "The local image registry; absent, none." }),
 }).superRefine((value: unknown, ctx) => {
-    if (!isRecord(value) || value.registry !== undefined) {
+    if (!isRecord(value)) {
         return;
     }
-    for (const key of PULLS_FROM_REGISTRY) {
-        if (value[key] === true) {
-            ctx.addIssue({ code: "custom", path: [key], message: "needs platform.registry: its images are pulled from the local registry" });
+    if (value.registry === undefined) {
+        for (const key of PULLS_FROM_REGISTRY) {
+            if (value[key] === true) {
+                ctx.addIssue({ code: "custom", path: [key], message: "needs platform.registry: its images are pulled from the local registry" });
+            }
+        }
+    }
+    if (value.requireDigests !== true) {
+        return;
+    }
+    for (const section of ["htcondor", "etcdBackup"]) {
+        const s = value[section];
+        const ref = isRecord(s) ? s.image : undefined;
+        if (typeof ref === "string" && PINNED_IMAGE.test(ref) && !hasDigest(ref)) {
+            ctx.addIssue({
+                code: "custom", path: [section, "image"],
+                message: `${quote(ref)} has no digest, and platform.requireDigests pulls by digest only: name it as host/name:tag@sha256:…`,
+            });
         }
     }
 }, ALWAYS);

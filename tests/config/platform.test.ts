@@ -38,7 +38,7 @@ describe("the platform config", () => {
         }
         expect(validateConfig(rawConfig("prod").config).config!.platform!.developerAccess).toBe("view");
         const { config } = validateConfig(withPlatform(baseline()));
-        expect(config!.platform).toEqual({ ...baseline(), multicastCheck: false, kubeBench: false });
+        expect(config!.platform).toEqual({ ...baseline(), multicastCheck: false, kubeBench: false, requireDigests: false });
     });
 
     it("is optional: a cluster without it is valid and has no platform", () => {
