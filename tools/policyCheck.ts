@@ -4,11 +4,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as yaml from "js-yaml";
 import { policies } from "../policies/policies";
 import { describe as describeObject, KubeObject, kubeType, typeOfManifest } from "../policies/lib/kube";
 import { PackConfig, runPolicies, Subject, Violation } from "../policies/lib/runner";
-import { InputError } from "./stackFile";
+import { InputError, loadYamlDocuments } from "./inputs";
 
 export const POLICY_CONFIG_DIR = path.resolve(__dirname, "..", "policies", "config");
 
@@ -40,13 +39,8 @@ export function readManifests(file: string): KubeObject[] {
     } catch (e) {
         throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
-    let docs: unknown[];
-    try {
-        // YAML is a superset of JSON, so one parser reads both.
-        docs = yaml.loadAll(text, undefined, { filename: file });
-    } catch (e) {
-        throw new InputError(`${file}: not valid YAML or JSON: ${(e as Error).message.split("\n")[0]}`);
-    }
+    // YAML is a superset of JSON, so one parser reads both.
+    const docs = loadYamlDocuments(text, file, "YAML or JSON");
     const objects: KubeObject[] = [];
     docs.forEach((doc, i) => {
         if (doc === null || doc === undefined) {

@@ -5,8 +5,10 @@
  * that is still passed as a secret, so the program treats it exactly as it would treat the real one.
  */
 import * as fs from "fs";
-import * as yaml from "js-yaml";
 import { PROJECT, SSH_KEY } from "../config";
+import { InputError, loadYamlDocuments } from "./inputs";
+
+export { InputError } from "./inputs";
 
 export const SSH_KEY_PLACEHOLDER =
     "-----BEGIN OPENSSH PRIVATE KEY-----\nsynth-placeholder: the offline synth never connects to a host\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -18,9 +20,6 @@ export interface RawStackConfig {
     readonly placeholders: string[];
 }
 
-/** An input file the synth cannot use; the message names the file. */
-export class InputError extends Error {}
-
 export function readStackFile(file: string): RawStackConfig {
     let text: string;
     try {
@@ -28,12 +27,11 @@ export function readStackFile(file: string): RawStackConfig {
     } catch (e) {
         throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
-    let doc: unknown;
-    try {
-        doc = yaml.load(text, { filename: file });
-    } catch (e) {
-        throw new InputError(`${file}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    const docs = loadYamlDocuments(text, file);
+    if (docs.length > 1) {
+        throw new InputError(`${file}: holds ${docs.length} YAML documents; a stack file is one`);
     }
+    const doc = docs[0];
     const root = (doc ?? {}) as Record<string, unknown>;
     const entries = root.config ?? {};
     if (typeof root !== "object" || Array.isArray(root) || typeof entries !== "object" || Array.isArray(entries)) {
