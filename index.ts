@@ -3,14 +3,17 @@ import { readConfig } from "./config";
 import { Cluster } from "./components/Cluster";
 
 const config = readConfig();
-// The stack's own last outputs: the version the cluster runs now, which a new pin may only raise by one minor.
+// The stack's own last outputs: the cluster's name, its nodes and the version it runs now, which a new
+// config may not rename or move and a new pin may only raise by one minor.
 const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
 const cluster = new Cluster(config.cluster.name, {
     config: config.cluster,
     sshPrivateKey: config.sshPrivateKey,
-    previousVersion: self.getOutput("kubernetesVersion"),
+    previous: pulumi.all([self.getOutput("clusterName"), self.getOutput("kubernetesVersion"), self.getOutput("nodes")])
+        .apply(([clusterName, kubernetesVersion, nodes]) => ({ clusterName, kubernetesVersion, nodes })),
 });
 
+export const clusterName = config.cluster.name;
 export const apiEndpoint = config.cluster.controlPlaneEndpoint.text;
 export const kubernetesVersion = config.cluster.kubernetesVersion.text;
 export const nodes = cluster.nodes;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterConfig, NodeConfig, NodeRole } from "../config";
-import { ControlPlane, nodeConnection, NodeJoin, NodePrep, NodeUpgrade, RegistryTrust, upgradeProblem } from "./hosts";
+import { ControlPlane, deployProblems, nodeConnection, NodeJoin, NodePrep, NodeUpgrade, PreviousDeploy, RegistryTrust } from "./hosts";
 import { Overlay, Platform } from "./platform";
 
 export interface ClusterArgs {
@@ -10,11 +10,11 @@ export interface ClusterArgs {
     /** The SSH private key for every host, as a secret; no default. */
     readonly sshPrivateKey: pulumi.Input<string>;
     /**
-     * The version the cluster ran at the last deploy (the stack's own kubernetesVersion output); a pin
-     * that would downgrade it or skip a minor release is refused before any node command runs. Default
-     * unknown: a first deploy, nothing to check.
+     * The stack's own outputs from its last deploy (clusterName, kubernetesVersion, nodes): an edit of the
+     * cluster's identity (components/hosts/identity.ts) or a pin that would downgrade it or skip a minor
+     * is refused before any host command runs. Default unknown: a first deploy, nothing to check.
      */
-    readonly previousVersion?: pulumi.Input<string | undefined>;
+    readonly previous?: pulumi.Input<PreviousDeploy | undefined>;
 }
 
 export interface NodeSummary {
@@ -49,12 +49,16 @@ export class Cluster extends pulumi.ComponentResource {
         // The pin is the component's one property, so the policy pack's stack policy can check it.
         super("lsst-k8s:cluster:Cluster", name, { kubernetesVersion: args.config.kubernetesVersion.text }, opts);
         const { config } = args;
-        // Every command that acts on a pin change (preparation switches the package repository, the
-        // upgrades) takes the pin through this gate, so a refused change stops them all, in preview too.
-        const version = pulumi.output(args.previousVersion).apply((previous) => {
-            const problem = upgradeProblem(previous, config.kubernetesVersion);
-            if (problem) {
-                throw new pulumi.RunError(`cluster.kubernetesVersion: ${problem}`);
+        // Every host command takes the pin through this gate, so a refused edit stops them all before any
+        // runs, in preview too; and a failed program never reaches the engine's deletes, so no host
+        // resource left out of a refused config is reset.
+        const version = pulumi.output(args.previous).apply((previous) => {
+            const problems = deployProblems(previous as PreviousDeploy | undefined, config);
+            if (problems.length === 1) {
+                throw new pulumi.RunError(problems[0]);
+            }
+            if (problems.length > 1) {
+                throw new pulumi.RunError(`refused against the last deploy (${problems.length} problems):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
             }
             return config.kubernetesVersion.text;
         });
@@ -78,6 +82,7 @@ export class Cluster extends pulumi.ComponentResource {
             cluster: config,
             node: first,
             connection: connection[first.name],
+            gate: version,
             dependsOn: [preparations[first.name].command],
         }, { parent: this });
 
@@ -111,6 +116,7 @@ export class Cluster extends pulumi.ComponentResource {
             controlPlaneConnection: connection[first.name],
             caCertHash: this.controlPlane.caCertHash,
             certificateKey: this.controlPlane.certificateKey,
+            gate: version,
             dependsOn: [preparations[node.name].command, ...after],
         });
         let previous: pulumi.Resource = firstUpgraded;
@@ -155,6 +161,7 @@ export class Cluster extends pulumi.ComponentResource {
                     certificate: registry.certificate,
                     node,
                     connection: connection[node.name],
+                    gate: version,
                     dependsOn: [preparations[node.name].command],
                 }, { parent: this });
             }

@@ -1,5 +1,5 @@
 /**
- * npm run synth -- <stack> [--config FILE] [--out DIR] [--from VERSION] [--policy-config FILE]
+ * npm run synth -- <stack> [--config FILE] [--out DIR] [--previous FILE | --from VERSION] [--policy-config FILE]
  *
  * Evaluates one stack offline and writes what a deploy would do (ARCHITECTURE.md "Contracts"):
  *   DIR/<stack>/nodes/<node>/*.sh   every script each node runs, with the files and parameters it gets
@@ -7,11 +7,14 @@
  *                                   cluster-scoped ones), secrets replaced by "<secret>"
  *   DIR/<stack>/resources.json      every resource: type, name, parent, dependencies, secret inputs
  *   DIR/<stack>/policy-report.json  the policy pack run over every resource with the stack's policy config
+ *   DIR/<stack>/outputs.json        the stack outputs it would export, as `pulumi stack output --json`
  * --policy-config FILE judges the stack with that policy config instead of policies/config/<stack>.json.
- * --from VERSION rehearses an upgrade: the cluster is taken to run VERSION now, as the stack's last
- * deploy would report it, so the output shows what the pin change does (and a refused one exits 2).
- * Exit 0: written. Exit 1: written, and a mandatory policy is violated. Exit 2: bad arguments, an unreadable stack file, invalid config or a refused upgrade:
- * every problem listed and nothing written. Exit 3: the program itself failed.
+ * --previous FILE rehearses an edit against a deployed stack: FILE is what `pulumi stack output --json`
+ * printed, and whatever the program would refuse against it (a renamed node, a skipped minor) exits 2.
+ * --from VERSION is its short form for the pin alone: the cluster is taken to run VERSION now.
+ * Exit 0: written. Exit 1: written, and a mandatory policy is violated. Exit 2: bad arguments, an
+ * unreadable stack file, invalid config or a refused edit: every problem listed and nothing written.
+ * Exit 3: the program itself failed.
  * Secrets never reach the output: the SSH key is a placeholder, and every input the program marks
  * secret is replaced by "<secret>".
  */
@@ -20,21 +23,23 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { validateConfig } from "../config";
 import { decodeBundle, isBundle } from "../components/hosts/bundle";
-import { upgradeProblem } from "../components/hosts/versions";
+import { deployProblems, PreviousDeploy } from "../components/hosts/identity";
 import { evaluate, Evaluation, RecordedResource } from "./evaluate";
 import { check, isBlocking, readPackConfig, subjectLabel } from "./policyCheck";
 import { isNamespaced, kubeType } from "../policies/lib/kube";
 import { Subject } from "../policies/lib/runner";
+import { outputsJson, readPreviousOutputs, StackOutputs } from "./previous";
 import { InputError, readStackFile } from "./stackFile";
 
 const ROOT = path.resolve(__dirname, "..");
-const USAGE = "usage: npm run synth -- <stack> [--config FILE] [--out DIR] [--from VERSION] [--policy-config FILE]";
+const USAGE = "usage: npm run synth -- <stack> [--config FILE] [--out DIR] [--previous FILE | --from VERSION] [--policy-config FILE]";
 
 interface Args {
     stack: string;
     configFile: string;
     outDir: string;
     from?: string;
+    previousFile?: string;
     policyConfig?: string;
 }
 
@@ -43,10 +48,11 @@ function parseArgs(argv: string[]): Args {
     let configFile: string | undefined;
     let outDir = path.join(ROOT, "out");
     let from: string | undefined;
+    let previousFile: string | undefined;
     let policyConfig: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
-        if (arg === "--config" || arg === "--out" || arg === "--from" || arg === "--policy-config") {
+        if (arg === "--config" || arg === "--out" || arg === "--from" || arg === "--previous" || arg === "--policy-config") {
             const value = argv[++i];
             if (!value) {
                 throw new InputError(`${arg} needs a value\n${USAGE}`);
@@ -57,6 +63,8 @@ function parseArgs(argv: string[]): Args {
                 outDir = path.resolve(value);
             } else if (arg === "--policy-config") {
                 policyConfig = path.resolve(value);
+            } else if (arg === "--previous") {
+                previousFile = path.resolve(value);
             } else {
                 from = value;
             }
@@ -66,6 +74,9 @@ function parseArgs(argv: string[]): Args {
             stack = arg;
         }
     }
+    if (from && previousFile) {
+        throw new InputError(`--from is the short form of --previous: give one of them\n${USAGE}`);
+    }
     if (!stack || !/^[A-Za-z0-9_.-]+$/.test(stack)) {
         throw new InputError(stack ? `${JSON.stringify(stack)} is not a stack name\n${USAGE}` : USAGE);
     }
@@ -74,6 +85,7 @@ function parseArgs(argv: string[]): Args {
         configFile: configFile ?? path.join(ROOT, `Pulumi.${stack}.yaml`),
         outDir,
         ...(from ? { from } : {}),
+        ...(previousFile ? { previousFile } : {}),
         ...(policyConfig ? { policyConfig } : {}),
     };
 }
@@ -229,10 +241,12 @@ async function main(argv: string[]): Promise<number> {
     let args: Args;
     let raw;
     let pack;
+    let previous: StackOutputs | undefined;
     try {
         args = parseArgs(argv);
         raw = readStackFile(args.configFile);
         pack = readPackConfig(args.stack, args.policyConfig);
+        previous = args.previousFile ? readPreviousOutputs(args.previousFile) : args.from ? { kubernetesVersion: args.from } : undefined;
     } catch (e) {
         if (e instanceof InputError) {
             process.stderr.write(`synth: ${e.message}\n`);
@@ -241,12 +255,12 @@ async function main(argv: string[]): Promise<number> {
         throw e;
     }
     const { config, problems } = validateConfig(raw.config, raw.secretKeys);
-    const refused = config && upgradeProblem(args.from, config.kubernetesVersion);
-    if (refused) {
-        problems.push(`cluster.kubernetesVersion: ${refused}`);
-    }
-    if (!config || refused) {
-        process.stderr.write(`synth: ${args.configFile}: invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n`);
+    // The same gate the program applies against the stack's own outputs, said here before evaluating.
+    const refused = config ? deployProblems(previous as PreviousDeploy | undefined, config) : [];
+    problems.push(...refused);
+    if (!config || refused.length > 0) {
+        const what = config ? `refused against ${args.previousFile ?? `a cluster at ${args.from}`}` : "invalid stack config";
+        process.stderr.write(`synth: ${args.configFile}: ${what} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n`);
         process.stderr.write(problems.map((p) => `  - ${p}\n`).join(""));
         return 2;
     }
@@ -254,7 +268,7 @@ async function main(argv: string[]): Promise<number> {
         stack: args.stack,
         config: raw.config,
         secretKeys: raw.secretKeys,
-        ...(args.from ? { previousOutputs: { kubernetesVersion: args.from } } : {}),
+        ...(previous ? { previousOutputs: previous } : {}),
         load: () => require(path.join(ROOT, "index")),
     });
     const nodeByAddress = new Map(config.nodes.map((n) => [n.address, n.name]));
@@ -274,6 +288,7 @@ async function main(argv: string[]): Promise<number> {
         ...manifestFiles(evaluation),
         { path: "resources.json", content: resourcesJson(evaluation) },
         { path: "policy-report.json", content: JSON.stringify(report, null, 2) + "\n" },
+        { path: "outputs.json", content: outputsJson(evaluation) },
     ];
     const stackDir = path.join(args.outDir, args.stack);
     writeAtomically(stackDir, files, secretValues(evaluation, raw.config, raw.secretKeys));

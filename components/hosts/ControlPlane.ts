@@ -16,6 +16,8 @@ export interface ControlPlaneArgs {
     readonly connection: remote.ConnectionArgs;
     /** What must finish first (the node's preparation); default none. */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** Resolves once the config is allowed against the last deploy (Cluster's gate); default: no gate. */
+    readonly gate?: pulumi.Input<string>;
 }
 
 /** What init.sh prints on stdout. */
@@ -68,7 +70,7 @@ export class ControlPlane extends pulumi.ComponentResource {
         // Only on `pulumi destroy` does the delete run: the first control plane is the cluster; it goes last.
         this.init = secretAction(`${name}-init`, {
             connection: args.connection,
-            stdin: pulumi.all([tokenId.result, tokenSecret.result, certificateKey.hex]).apply(([id, secret, key]) =>
+            stdin: pulumi.all([tokenId.result, tokenSecret.result, certificateKey.hex, args.gate]).apply(([id, secret, key]) =>
                 encodeBundle(initBundle(args.cluster, args.node, { token: `${id}.${secret}`, certificateKey: key }))),
             deleteEntry: "reset.sh",
         }, { parent: this, dependsOn: args.dependsOn });

@@ -25,6 +25,8 @@ export interface NodeJoinArgs {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** How long a drain may take when the node is removed before it is deleted anyway; default "300s". */
     readonly drainTimeout?: string;
+    /** Resolves once the config is allowed against the last deploy (Cluster's gate); default: no gate. */
+    readonly gate?: pulumi.Input<string>;
 }
 
 /** Reads mint-token.sh's last line of stdout; throws without echoing it (it holds the token). */
@@ -61,12 +63,12 @@ export class NodeJoin extends pulumi.ComponentResource {
 
         const mint = secretAction(`${name}-token`, {
             connection: args.controlPlaneConnection,
-            stdin: pulumi.output(args.certificateKey).apply((key) => encodeBundle(mintTokenBundle(cluster, node, args.controlPlaneNode, key))),
+            stdin: pulumi.all([args.certificateKey, args.gate]).apply(([key]) => encodeBundle(mintTokenBundle(cluster, node, args.controlPlaneNode, key))),
         }, { parent: this, dependsOn: args.dependsOn });
 
         this.join = secretAction(`${name}-run`, {
             connection: args.connection,
-            stdin: pulumi.all([mint.stdout, args.caCertHash, args.certificateKey]).apply(([stdout, caCertHash, certificateKey]) =>
+            stdin: pulumi.all([mint.stdout, args.caCertHash, args.certificateKey, args.gate]).apply(([stdout, caCertHash, certificateKey]) =>
                 encodeBundle(joinBundle(cluster, node, {
                     token: parseToken(stdout),
                     caCertHash,
@@ -82,7 +84,7 @@ export class NodeJoin extends pulumi.ComponentResource {
             connection: args.controlPlaneConnection,
             create: "cat >/dev/null",
             delete: bootstrapCommand("drain.sh"),
-            stdin: encodeBundle(drainBundle(node, args.drainTimeout ?? "300s")),
+            stdin: pulumi.output(args.gate).apply(() => encodeBundle(drainBundle(node, args.drainTimeout ?? "300s"))),
         }, { parent: this, dependsOn: [this.join], customTimeouts: { delete: "20m" } });
         this.registerOutputs({});
     }

@@ -17,6 +17,8 @@ export interface RegistryTrustArgs {
     readonly connection: remote.ConnectionArgs;
     /** What must finish first (the node's preparation, which points containerd at certs.d); default none. */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** Resolves once the config is allowed against the last deploy (Cluster's gate); default: no gate. */
+    readonly gate?: pulumi.Input<string>;
 }
 
 /**
@@ -29,7 +31,7 @@ export class RegistryTrust extends pulumi.ComponentResource {
         new command.remote.Command(`${name}-run`, {
             connection: args.connection,
             create: bootstrapCommand(),
-            stdin: pulumi.output(args.certificate).apply((certificate) => encodeBundle(trustRegistryBundle(args.registry, certificate))),
+            stdin: pulumi.all([args.certificate, args.gate]).apply(([certificate]) => encodeBundle(trustRegistryBundle(args.registry, certificate))),
         }, { parent: this, dependsOn: args.dependsOn, ...onHost(args.node) });
         this.registerOutputs({});
     }

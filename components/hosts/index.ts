@@ -5,4 +5,5 @@ export * from "./NodeJoin";
 export * from "./NodeUpgrade";
 export * from "./RegistryTrust";
 export * from "./connection";
+export * from "./identity";
 export * from "./versions";

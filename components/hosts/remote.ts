@@ -29,6 +29,8 @@ export function secretAction(name: string, args: SecretActionArgs, opts: pulumi.
         ...(args.deleteEntry ? { delete: bootstrapCommand(args.deleteEntry) } : {}),
         stdin: pulumi.secret(args.stdin),
         logging: "none",
+        // Else the provider hands the previous run's stdout (a kubeconfig, a token) to the next run's environment.
+        addPreviousOutputInEnv: false,
     }, {
         ...opts,
         additionalSecretOutputs: ["stdout", "stderr"],

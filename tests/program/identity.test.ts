@@ -1,0 +1,128 @@
+/**
+ * Edits that would reset a live host are refused against the stack's own last outputs, before any host
+ * command runs: renaming the cluster or a node, moving a node to another address or role, putting
+ * another control plane first. Adding and removing nodes stays allowed. Also: no secret action hands its
+ * previous output to the next run's environment.
+ */
+import { spawnSync } from "child_process";
+import { deployProblems, identityProblems, PreviousDeploy } from "../../components/hosts/identity";
+import { ClusterConfig, validateConfig } from "../../config";
+import { clusterOf, ofType, rawConfig, REPO, runStack, STACKS } from "../harness";
+import { COMMAND } from "./commands";
+
+type Json = Record<string, any>;
+
+/** The test stack's config, edited, and what its last deploy would have reported. */
+function edited(edit: (c: Json) => void): ClusterConfig {
+    const cluster = clusterOf("test") as Json;
+    edit(cluster);
+    const { config, problems } = validateConfig(rawConfig("test", cluster).config);
+    expect(problems).toEqual([]);
+    return config!;
+}
+
+const deployed = (c: ClusterConfig): PreviousDeploy => ({
+    clusterName: c.name,
+    kubernetesVersion: c.kubernetesVersion.text,
+    nodes: c.nodes.map(({ name, role, address }) => ({ name, role, address })),
+});
+const LAST = deployed(edited(() => undefined));
+
+describe("the identity gate", () => {
+    it("lets an unchanged config, added nodes and removed workers through", () => {
+        expect(identityProblems(LAST, edited(() => undefined))).toEqual([]);
+        expect(identityProblems(LAST, edited((c) => c.nodes.push({ name: "test-node003", role: "worker", address: "203.0.113.33" })))).toEqual([]);
+        expect(identityProblems(LAST, edited((c) => c.nodes.pop()))).toEqual([]);
+        expect(identityProblems(undefined, edited((c) => (c.name = "other")))).toEqual([]);
+    });
+
+    it("refuses a renamed cluster", () => {
+        expect(identityProblems(LAST, edited((c) => (c.name = "lsst-test2")))).toEqual([
+            'cluster.name: "lsst-test2" was "lsst-test" at the last deploy; renaming a cluster would reset every host, since every ' +
+                "resource is named after it: keep the name, or build the new cluster as a new stack",
+        ]);
+    });
+
+    it("refuses a renamed node, naming both names and the two deploys to make instead", () => {
+        expect(identityProblems(LAST, edited((c) => (c.nodes[2].name = "test-node009")))).toEqual([
+            'cluster.nodes[2].name: "test-node009" is at 203.0.113.32, where node "test-node002" was at the last deploy; renaming ' +
+                'a node resets its host: remove "test-node002" in one deploy, then add "test-node009" in the next',
+        ]);
+    });
+
+    it("refuses a node moved to another address or role", () => {
+        const two = "remove the node from the inventory in one deploy (it is drained and reset), then add it back as it should be in the next";
+        expect(identityProblems(LAST, edited((c) => (c.nodes[1].address = "203.0.113.39")))).toEqual([
+            `cluster.nodes[1].address: node "test-node001" was at 203.0.113.31 at the last deploy; moving it would reset the host at 203.0.113.31: ${two}`,
+        ]);
+        expect(identityProblems(LAST, edited((c) => {
+            c.nodes[1].role = "control-plane";
+            c.nodes[2].role = "control-plane";
+        }))).toEqual([
+            `cluster.nodes[1].role: node "test-node001" was a worker at the last deploy; a node cannot change role in place: ${two}`,
+            `cluster.nodes[2].role: node "test-node002" was a worker at the last deploy; a node cannot change role in place: ${two}`,
+        ]);
+    });
+
+    it("refuses another control plane first, by reordering or by removing the first", () => {
+        const dev = clusterOf("dev") as Json;
+        const last = deployed(validateConfig(rawConfig("dev", dev).config).config!);
+        const cps = dev.nodes.filter((n: Json) => n.role === "control-plane");
+        dev.nodes = [cps[1], cps[0], cps[2], ...dev.nodes.filter((n: Json) => n.role === "worker")];
+        const reordered = validateConfig(rawConfig("dev", dev).config).config!;
+        const refusal = 'cluster.nodes: the first control plane is "dev-cp02", but "dev-cp01" created the cluster and runs every token and drain: ' +
+            "keep it first among the control planes (it cannot be removed while the cluster lives)";
+        expect(identityProblems(last, reordered)).toEqual([refusal]);
+        // Without dev-cp01 there are two control planes: a third (a worker made one) keeps etcd's count odd.
+        const without = clusterOf("dev") as Json;
+        without.nodes = without.nodes.filter((n: Json) => n.name !== "dev-cp01");
+        without.nodes.push({ name: "dev-cp04", role: "control-plane", address: "192.0.2.14" });
+        expect(identityProblems(last, validateConfig(rawConfig("dev", without).config).config!)).toEqual([refusal]);
+    });
+
+    it("reports identity edits and a refused pin together", () => {
+        const problems = deployProblems({ ...LAST, kubernetesVersion: "1.35.5" }, edited((c) => (c.name = "x")));
+        expect(problems).toHaveLength(2);
+        expect(problems[1]).toMatch(/^cluster\.kubernetesVersion: 1\.35\.5 → 1\.37\.1 skips a minor release/);
+    });
+
+    it("takes malformed or missing outputs for no knowledge, never for a change", () => {
+        const config = edited(() => undefined);
+        expect(identityProblems({ nodes: "nonsense" as never }, config)).toEqual([]);
+        expect(identityProblems({ nodes: [{ name: 7 } as never] }, config)).toEqual([]);
+        expect(identityProblems({}, config)).toEqual([]);
+    });
+});
+
+describe.each(STACKS)("on stack %s", (stack) => {
+    it("takes every host command through the gate on the stack's own last outputs", async () => {
+        const e = await runStack(stack);
+        const self = `pulumi:pulumi:StackReference::organization/lsst-k8s/${stack}`;
+        const commands = ofType(e, COMMAND);
+        expect(commands.length).toBeGreaterThan(0);
+        expect(commands.filter((c) => !c.dependencies.some((u) => u.includes(self))).map((c) => c.name)).toEqual([]);
+    });
+
+    it("never hands a secret action's previous output to its next run", async () => {
+        const e = await runStack(stack);
+        const secret = ofType(e, COMMAND).filter((c) => c.secretInputs.includes("stdin"));
+        expect(secret.length).toBeGreaterThan(0);
+        expect(secret.filter((c) => c.inputs.addPreviousOutputInEnv !== false).map((c) => c.name)).toEqual([]);
+    });
+});
+
+describe("the program itself", () => {
+    function probe(previous: PreviousDeploy, cluster?: Json): string {
+        const args = ["-r", "ts-node/register/transpile-only", "tests/gate-probe.ts", "test", JSON.stringify(previous), ...(cluster ? [JSON.stringify(cluster)] : [])];
+        return spawnSync(process.execPath, args, { cwd: REPO, encoding: "utf8" }).stdout.trim();
+    }
+
+    it("stops before any host command on a renamed node, and evaluates an added one", () => {
+        const renamed = clusterOf("test") as Json;
+        renamed.nodes[2].name = "test-node009";
+        expect(probe(LAST, renamed)).toMatch(/^refused: .*cluster\.nodes\[2\]\.name: "test-node009" is at 203\.0\.113\.32, where node "test-node002" was/);
+        const added = clusterOf("test") as Json;
+        added.nodes.push({ name: "test-node003", role: "worker", address: "203.0.113.33" });
+        expect(probe(LAST, added)).toBe("evaluated");
+    });
+});
