@@ -9,14 +9,15 @@ const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.get
 const cluster = new Cluster(config.cluster.name, {
     config: config.cluster,
     sshPrivateKey: config.sshPrivateKey,
-    previous: pulumi.all([self.getOutput("clusterName"), self.getOutput("kubernetesVersion"), self.getOutput("nodes")])
-        .apply(([clusterName, kubernetesVersion, nodes]) => ({ clusterName, kubernetesVersion, nodes })),
+    previous: pulumi.all(["clusterName", "kubernetesVersion", "nodes", "joinedNodes"].map((k) => self.getOutput(k)))
+        .apply(([clusterName, kubernetesVersion, nodes, joinedNodes]) => ({ clusterName, kubernetesVersion, nodes, joinedNodes })),
 });
 
 export const clusterName = config.cluster.name;
 export const apiEndpoint = config.cluster.controlPlaneEndpoint.text;
 export const kubernetesVersion = config.cluster.kubernetesVersion.text;
 export const nodes = cluster.nodes;
+export const joinedNodes = cluster.joinedNodes;
 export const caCertHash = cluster.controlPlane.caCertHash;
 export const kubeconfig = cluster.controlPlane.kubeconfig;
 export const joinCommand = cluster.controlPlane.joinCommand;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterConfig, NodeConfig, NodeRole } from "../config";
-import { ControlPlane, deployProblems, nodeConnection, NodeJoin, NodePrep, NodeUpgrade, PreviousDeploy, RegistryTrust } from "./hosts";
+import { ControlPlane, deployProblems, joinedBefore, nodeConnection, NodeJoin, NodePrep, NodeUpgrade, PreviousDeploy, RegistryTrust } from "./hosts";
 import { Overlay, Platform } from "./platform";
 
 export interface ClusterArgs {
@@ -32,6 +32,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly preparations: Readonly<Record<string, NodePrep>>;
     /** The inventory as the stack outputs show it. */
     readonly nodes: readonly NodeSummary[];
+    /** The nodes whose join succeeded (every node once the deploy finishes): the next deploy's retry list. */
+    readonly joinedNodes: pulumi.Output<string[]>;
     /** kubeadm init on the first control plane; its kubeconfig and CA hash. */
     readonly controlPlane: ControlPlane;
     /** Every other node's join, by node name. */
@@ -108,6 +110,9 @@ export class Cluster extends pulumi.ComponentResource {
         // init → control-plane joins, one at a time (etcd grows by one member at a time) → workers, all
         // at once. Nothing else is serialised.
         const joins: Record<string, NodeJoin> = {};
+        // A join that has not succeeded yet mints its token anew on every deploy: the one minted for a
+        // failed try has expired an hour later. A dead host is never retried.
+        const attempt = `attempt ${new Date().toISOString()}`;
         const joinArgs = (node: NodeConfig, after: pulumi.Resource[]) => ({
             cluster: config,
             node,
@@ -116,6 +121,8 @@ export class Cluster extends pulumi.ComponentResource {
             controlPlaneConnection: connection[first.name],
             caCertHash: this.controlPlane.caCertHash,
             certificateKey: this.controlPlane.certificateKey,
+            mintTrigger: pulumi.output(args.previous).apply((p) =>
+                (node.unreachable || joinedBefore(p as PreviousDeploy | undefined, node.name) ? "joined" : attempt)),
             gate: version,
             dependsOn: [preparations[node.name].command, ...after],
         });
@@ -128,6 +135,8 @@ export class Cluster extends pulumi.ComponentResource {
             joins[node.name] = new NodeJoin(`${name}-${node.name}-join`, joinArgs(node, [previous]), { parent: this });
         }
         this.joins = joins;
+        this.joinedNodes = pulumi.all([this.controlPlane.init.id.apply(() => first.name),
+            ...Object.entries(joins).map(([n, j]) => j.join.id.apply(() => n))]);
 
         // A node marked unreachable takes no part: nothing may dial it.
         let last = firstUpgraded;

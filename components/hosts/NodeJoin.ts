@@ -25,6 +25,12 @@ export interface NodeJoinArgs {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** How long a drain may take when the node is removed before it is deleted anyway; default "300s". */
     readonly drainTimeout?: string;
+    /**
+     * Changes on every deploy until the node's join has succeeded ("joined" from then on), so a join that
+     * failed is retried with a freshly minted token rather than one that expired an hour after the
+     * first try; default: the token is minted once.
+     */
+    readonly mintTrigger?: pulumi.Input<string>;
     /** Resolves once the config is allowed against the last deploy (Cluster's gate); default: no gate. */
     readonly gate?: pulumi.Input<string>;
 }
@@ -64,6 +70,7 @@ export class NodeJoin extends pulumi.ComponentResource {
         const mint = secretAction(`${name}-token`, {
             connection: args.controlPlaneConnection,
             stdin: pulumi.all([args.certificateKey, args.gate]).apply(([key]) => encodeBundle(mintTokenBundle(cluster, node, args.controlPlaneNode, key))),
+            ...(args.mintTrigger ? { triggers: [args.mintTrigger] } : {}),
         }, { parent: this, dependsOn: args.dependsOn });
 
         this.join = secretAction(`${name}-run`, {
@@ -84,7 +91,7 @@ export class NodeJoin extends pulumi.ComponentResource {
             connection: args.controlPlaneConnection,
             create: "cat >/dev/null",
             delete: bootstrapCommand("drain.sh"),
-            stdin: pulumi.output(args.gate).apply(() => encodeBundle(drainBundle(node, args.drainTimeout ?? "300s"))),
+            stdin: pulumi.output(args.gate).apply(() => encodeBundle(drainBundle(cluster, node, args.drainTimeout ?? "300s"))),
         }, { parent: this, dependsOn: [this.join], customTimeouts: { delete: "20m" } });
         this.registerOutputs({});
     }

@@ -21,6 +21,8 @@ export interface PreviousDeploy {
     readonly clusterName?: string;
     readonly kubernetesVersion?: string;
     readonly nodes?: readonly DeployedNode[];
+    /** The nodes whose join had succeeded by the end of the last deploy that finished. */
+    readonly joinedNodes?: readonly string[];
 }
 
 const TWO_DEPLOYS = "remove the node from the inventory in one deploy (it is drained and reset), then add it back as it should be in the next";
@@ -77,6 +79,17 @@ export function identityProblems(previous: PreviousDeploy | undefined, config: C
             "while the cluster lives)");
     }
     return problems;
+}
+
+/**
+ * Whether a node's join is known to have succeeded. A stack deployed before the joinedNodes output
+ * existed only finished with every node it lists joined.
+ */
+export function joinedBefore(previous: PreviousDeploy | undefined, name: string): boolean {
+    if (Array.isArray(previous?.joinedNodes)) {
+        return previous.joinedNodes.includes(name);
+    }
+    return deployedNodes(previous?.nodes).some((n) => n.name === name);
 }
 
 /** Everything the gate refuses: identity edits, then a pin that downgrades or skips a minor. */

@@ -14,6 +14,8 @@ export interface SecretActionArgs {
     readonly deleteEntry?: string;
     /** Create and delete timeout; default "20m". */
     readonly timeout?: string;
+    /** A change to any of these runs the action again, as a new resource; default none. */
+    readonly triggers?: pulumi.Input<unknown[]>;
 }
 
 /**
@@ -27,6 +29,7 @@ export function secretAction(name: string, args: SecretActionArgs, opts: pulumi.
         connection: args.connection,
         create: bootstrapCommand(),
         ...(args.deleteEntry ? { delete: bootstrapCommand(args.deleteEntry) } : {}),
+        ...(args.triggers ? { triggers: args.triggers } : {}),
         stdin: pulumi.secret(args.stdin),
         logging: "none",
         // Else the provider hands the previous run's stdout (a kubeconfig, a token) to the next run's environment.

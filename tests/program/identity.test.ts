@@ -1,7 +1,8 @@
 /**
  * Edits that would reset a live host are refused against the stack's own last outputs, before any host
  * command runs: renaming the cluster or a node, moving a node to another address or role, putting
- * another control plane first. Adding and removing nodes stays allowed. Also: no secret action hands its
+ * another control plane first. Adding and removing nodes stays allowed. The same outputs say which joins
+ * succeeded: one that did not mints a fresh token on the next deploy. And no secret action hands its
  * previous output to the next run's environment.
  */
 import { spawnSync } from "child_process";
@@ -108,6 +109,26 @@ describe.each(STACKS)("on stack %s", (stack) => {
         const secret = ofType(e, COMMAND).filter((c) => c.secretInputs.includes("stdin"));
         expect(secret.length).toBeGreaterThan(0);
         expect(secret.filter((c) => c.inputs.addPreviousOutputInEnv !== false).map((c) => c.name)).toEqual([]);
+    });
+});
+
+describe("a join retried after a failed deploy", () => {
+    const mintOf = (e: Awaited<ReturnType<typeof runStack>>, node: string) => e.resources.find((r) => r.name === `lsst-test-${node}-join-token`)!;
+
+    it("mints its token anew while the join has not succeeded, and once only after", async () => {
+        const e = await runStack("test", { previousOutputs: { ...LAST, joinedNodes: ["test-cp01", "test-node001"] } });
+        expect(mintOf(e, "test-node001").inputs.triggers).toEqual(["joined"]);
+        expect(mintOf(e, "test-node002").inputs.triggers).toEqual([expect.stringMatching(/^attempt \d{4}-\d\d-\d\dT/)]);
+    });
+
+    it("takes every node a stack listed before joinedNodes existed for joined", async () => {
+        const e = await runStack("test", { previousOutputs: LAST });
+        expect(["test-node001", "test-node002"].map((n) => mintOf(e, n).inputs.triggers)).toEqual([["joined"], ["joined"]]);
+    });
+
+    it("exports which nodes have joined, the first control plane included", async () => {
+        const e = await runStack("test");
+        expect(e.outputs.joinedNodes).toEqual({ value: ["test-cp01", "test-node001", "test-node002"], secret: false });
     });
 });
 
