@@ -18,8 +18,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ALL_STAND_INS, checkCommands, installCommands, SCRIPT_TOOLS } from "./sandbox/commands";
-import { createLayout, layoutIn } from "./sandbox/layout";
-import { joinCalls, readCalls, runScript, type RunResult } from "./sandbox/run";
+import { createLayout, layoutIn, LOCK_DIR } from "./sandbox/layout";
+import { joinCalls, readCalls, runScript, startScript, type RunResult } from "./sandbox/run";
 import { lines, parsePackages, parseUnit, writeState, type SandboxState } from "./sandbox/state";
 import { inside, walk, writeEntry, type RootEntry } from "./sandbox/tree";
 
@@ -27,6 +27,7 @@ export {
     ALL_STAND_INS, CORDON_TOOLS, DRAIN_TOOLS, fakeDearmor, fakeKey, INIT_TOOLS, JOIN_TOOLS, MINT_TOOLS, resolveTool,
     RESET_TOOLS, SCRIPT_TOOLS, STANDINS_DIR, TRUST_TOOLS, UPGRADE_TOOLS,
 } from "./sandbox/commands";
+export { LOCK_DIR } from "./sandbox/layout";
 export { expectSuccess, LEAKS } from "./sandbox/run";
 export type { RunResult } from "./sandbox/run";
 export type { AvailablePackage, InstallEffect, PackageState, SandboxState, UnitState } from "./sandbox/state";
@@ -60,6 +61,8 @@ export interface Sandbox {
     readonly stateDir: string;
     /** Runs ENTRY (a file in workDir) with bash, as bootstrap.sh does. */
     run(entry: string, options?: { env?: Readonly<Record<string, string>>; args?: readonly string[] }): RunResult;
+    /** Starts ENTRY as run() does, without waiting for it (runs that overlap). */
+    start(entry: string, options?: { env?: Readonly<Record<string, string>>; args?: readonly string[] }): Promise<RunResult>;
     /** Every stand-in call so far, argv joined by spaces. */
     calls(): string[];
     /** Every stand-in call so far, as argv arrays. */
@@ -67,7 +70,8 @@ export interface Sandbox {
     /**
      * The root tree: relative path to "dir MODE", "file MODE sha256:HEX" or "link -> TARGET". With
      * identity, files also carry inode and mtime and directories their mtime, so a file rewritten with
-     * the same content, or a temporary file created and removed, shows.
+     * the same content, or a temporary file created and removed, shows. The action locks (LOCK_DIR)
+     * are left out.
      */
     snapshot(options?: { identity?: boolean }): Map<string, string>;
     /** The stand-ins' state, as snapshot() (the calls log excluded). */
@@ -126,9 +130,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
             }
             return runScript(layout, bash, drop, entry, runOptions);
         },
+        start(entry, runOptions = {}) {
+            if (removed) {
+                throw new Error("sandbox: already cleaned up");
+            }
+            return startScript(layout, bash, drop, entry, runOptions);
+        },
         calls: () => joinCalls(argv()),
         argv,
-        snapshot: (o = {}) => walk(root, o.identity === true),
+        snapshot: (o = {}) => walk(root, o.identity === true, LOCK_DIR),
         stateSnapshot: () => walk(stateDir, false),
         rootPath: (rel) => inside(root, rel),
         readRoot: (rel) => fs.readFileSync(inside(root, rel), "utf8"),

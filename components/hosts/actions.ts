@@ -26,6 +26,15 @@ function params(values: Record<string, string>): BundleFile {
     return secretFile(renderParams(values));
 }
 
+/**
+ * What reset.sh checks the host against before it resets it: a delete runs with the bundle stored in
+ * the state, whose address may since be another host's. The CA hash, where the bundle is built after
+ * init, says which cluster better than its name does (reset.sh says why).
+ */
+function resetParams(cluster: ClusterConfig, node: NodeConfig, caCertHash?: string): BundleFile {
+    return params({ NODE_NAME: node.name, CLUSTER_NAME: cluster.name, ...(caCertHash ? { CA_CERT_HASH: caCertHash } : {}) });
+}
+
 /** kubeadm init on the first control plane; reset.sh rides along for `pulumi destroy`. */
 export function initBundle(cluster: ClusterConfig, node: NodeConfig, secrets: InitSecrets): Bundle {
     return {
@@ -33,6 +42,7 @@ export function initBundle(cluster: ClusterConfig, node: NodeConfig, secrets: In
         files: {
             ...scripts("init.sh", "reset.sh"),
             "kubeadm.yaml": secretFile(renderDocuments(initConfiguration(cluster, node, secrets))),
+            "params.env": resetParams(cluster, node),
         },
     };
 }
@@ -58,15 +68,19 @@ export function joinBundle(cluster: ClusterConfig, node: NodeConfig, secrets: Jo
         files: {
             ...scripts("join.sh", "reset.sh"),
             "kubeadm.yaml": secretFile(renderDocuments(joinConfiguration(cluster, node, secrets))),
+            "params.env": resetParams(cluster, node, secrets.caCertHash),
         },
     };
 }
 
-/** Drain and delete a removed node, from the first control plane. */
-export function drainBundle(node: NodeConfig, drainTimeout: string): Bundle {
+/** Drain and delete a removed node, from the first control plane, which must be one of CLUSTER's. */
+export function drainBundle(cluster: ClusterConfig, node: NodeConfig, drainTimeout: string): Bundle {
     return {
         entry: "drain.sh",
-        files: { ...scripts("drain.sh"), "params.env": params({ NODE_NAME: node.name, DRAIN_TIMEOUT: drainTimeout }) },
+        files: {
+            ...scripts("drain.sh"),
+            "params.env": params({ NODE_NAME: node.name, DRAIN_TIMEOUT: drainTimeout, CLUSTER_NAME: cluster.name }),
+        },
     };
 }
 

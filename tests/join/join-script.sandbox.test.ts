@@ -31,7 +31,7 @@ describe.each([
 
     test("the bundle's kubeadm.yaml is the rendered JoinConfiguration, the CA hash pinned", () => {
         const bundle = joinBundle(cluster, node);
-        expect(Object.keys(bundle.files).sort()).toEqual(["join.sh", "kubeadm.yaml", "lib.sh", "reset.sh"]);
+        expect(Object.keys(bundle.files).sort()).toEqual(["join.sh", "kubeadm.yaml", "lib.sh", "params.env", "reset.sh"]);
         expect(bundle.files["kubeadm.yaml"].mode).toBe("0600");
         const [doc, ...rest] = yaml.loadAll(bundle.files["kubeadm.yaml"].content) as Record<string, any>[];
         expect(rest).toEqual([]);

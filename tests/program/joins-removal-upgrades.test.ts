@@ -144,9 +144,11 @@ describe.each(STACKS)("removal on stack %s", (stack: StackName) => {
             expect((drain.inputs.connection as Record<string, unknown>).host).toBe(first.address);
             expect(drain.inputs.create).toBe("cat >/dev/null");
             expect(drain.inputs.delete).toBe(bootstrapCommand("drain.sh"));
-            expect(paramsOf(drain)).toEqual({ NODE_NAME: node.name, DRAIN_TIMEOUT: "300s" });
+            expect(paramsOf(drain)).toEqual({ NODE_NAME: node.name, DRAIN_TIMEOUT: "300s", CLUSTER_NAME: cluster.name });
             expect(run.inputs.delete).toBe(bootstrapCommand("reset.sh"));
             expect(Object.keys(decodeBundle(stdinOf(run)).files)).toContain("reset.sh");
+            // What reset.sh checks the host against: the node, its cluster and the CA the node pinned.
+            expect(paramsOf(run)).toEqual({ NODE_NAME: node.name, CLUSTER_NAME: cluster.name, CA_CERT_HASH: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
             expect(run.customTimeouts?.delete).toBe("20m");
         }
     });
@@ -156,6 +158,8 @@ describe.each(STACKS)("removal on stack %s", (stack: StackName) => {
         const init = ofType(e, COMMAND).find((c) => c.name.endsWith("-init"))!;
         expect(init.inputs.delete).toBe(bootstrapCommand("reset.sh"));
         expect(Object.keys(decodeBundle(stdinOf(init)).files)).toContain("reset.sh");
+        // Built before the cluster's CA exists: reset.sh ties the host to the cluster by the name kubeadm init wrote.
+        expect(paramsOf(init)).toEqual({ NODE_NAME: first.name, CLUSTER_NAME: cluster.name });
         // Every join depends on init, so a destroy resets the other nodes before the first control plane.
         for (const node of cluster.nodes.filter((n) => n !== first)) {
             expect(dependsOn(e, byName(e, `${cluster.name}-${node.name}-join-run`), init)).toBe(true);
@@ -238,10 +242,10 @@ describe.each(STACKS)("upgrades on stack %s", (stack: StackName) => {
             .map((r) => r.name);
         const expected = cluster.nodes.flatMap((n) => [`${cluster.name}-${n.name}-prepare`,
             ...["drain", "run", "uncordon"].map((s) => `${cluster.name}-${n.name}-upgrade-${s}`)]);
-        // init and joins keep their stdin (and ignore it anyway): kubeadm init never runs a second time.
+        // init, joins and the kubeconfig readback ignore their stdin: kubeadm init never runs a second time.
         const moved = changedNames.filter((n) => !expected.includes(n));
-        expect(moved.every((n) => /-(init|join-run|join-token)$/.test(n))).toBe(true);
-        for (const r of after.resources.filter((x) => /-(init|join-run|join-token)$/.test(x.name))) {
+        expect(moved.every((n) => /-(init|join-run|join-token|kubeconfig)$/.test(n))).toBe(true);
+        for (const r of after.resources.filter((x) => /-(init|join-run|join-token|kubeconfig)$/.test(x.name))) {
             expect(r.ignoreChanges).toEqual(["stdin"]);
             expect(r.inputs.create).toBe(bootstrapCommand());
         }

@@ -2,10 +2,12 @@
  * drain.sh run for real under bash in the sandbox (tests/sandbox.ts) on the first control plane of
  * ./fixtures, from the bundle NodeJoin sends (tests/sandbox/joins.ts, checked against NodeJoin in
  * tests/join/bundles.sandbox.test.ts): how it takes a leaving node out of the API, whether the node is
- * there, gone, dead or the cluster itself is gone, and how it fails when the API server does not answer.
+ * there, gone, dead or the cluster itself is gone, how it fails when the API server does not answer, and
+ * how it refuses a first control plane of another cluster (a stale address in the Pulumi state).
  */
 import { expectSuccess, LEAKS, Sandbox } from "../sandbox";
 import { drainBundle, lines, ownLines } from "../sandbox/joins";
+import { adminConf } from "../sandbox/kubeconfigs";
 import { ADMIN_CONF, CONTROL_PLANE, drainHost, nodesOf, WORKER } from "./fixtures";
 
 function kubectl(sb: Sandbox, args: string): string {
@@ -13,9 +15,9 @@ function kubectl(sb: Sandbox, args: string): string {
 }
 
 describe("drain.sh on the first control plane", () => {
-    test("the bundle: drain.sh, lib.sh and the node's name and drain timeout", () => {
+    test("the bundle: drain.sh, lib.sh and the node's name, drain timeout and cluster", () => {
         expect(Object.keys(drainBundle(WORKER).files).sort()).toEqual(["drain.sh", "lib.sh", "params.env"]);
-        expect(drainBundle(WORKER).files["params.env"].content).toBe("NODE_NAME=test-node001\nDRAIN_TIMEOUT=300s\n");
+        expect(drainBundle(WORKER).files["params.env"].content).toBe("NODE_NAME=test-node001\nDRAIN_TIMEOUT=300s\nCLUSTER_NAME=lsst-test\n");
     });
 
     test("a node in the cluster: get, drain, then delete; exit 0; the other nodes untouched", () => {
@@ -132,6 +134,34 @@ describe("drain.sh on the first control plane", () => {
         expect(r.stderr).toContain("The connection to the server 203.0.113.11:6443 was refused");
         expect(r.stderr).not.toContain("is not in the cluster");
         expect(sb.stateSnapshot()).toEqual(state);
+    });
+
+    test.each([
+        ["another cluster's control plane (its admin.conf, as kubeadm writes it, names lsst-dev)", adminConf("lsst-dev"),
+            "this host is a control plane of cluster lsst-dev (its /etc/kubernetes/admin.conf), not of lsst-test: node test-node001 was not drained or deleted"],
+        ["an admin.conf that names no cluster", "apiVersion: v1\nkind: Config\n",
+            "cannot tell which cluster this host is a control plane of: its /etc/kubernetes/admin.conf does not hold one cluster and one user; node test-node001 of cluster lsst-test was not drained or deleted"],
+    ])("a stale bundle on %s is refused, exit 3, before kubectl; nothing drained", (_, admin, message) => {
+        const sb = drainHost(WORKER, { adminConf: admin });
+        const state = sb.stateSnapshot();
+        const r = sb.run("drain.sh");
+        expect(r.stderr).not.toMatch(LEAKS);
+        expect(r.status).toBe(3);
+        expect(sb.calls()).toEqual([]);
+        expect(lines(r.stderr)).toEqual(["drain.sh: step drain", `drain.sh: step 'drain' refused: ${message}`]);
+        expect(sb.stateSnapshot()).toEqual(state);
+        expect(nodesOf(sb)).toEqual({ "test-node001": "Ready yes 2" });
+    });
+
+    test("a bundle without the cluster fails step 'setup' before kubectl", () => {
+        const bundle = drainBundle(WORKER);
+        const sb = drainHost(WORKER, {
+            bundle: { ...bundle, files: { ...bundle.files, "params.env": { content: "NODE_NAME=test-node001\nDRAIN_TIMEOUT=300s\n", mode: "0600" } } },
+        });
+        const r = sb.run("drain.sh");
+        expect(r.stderr).toContain("drain.sh: step 'setup' failed: parameter CLUSTER_NAME is missing\n");
+        expect(r.status).toBe(1);
+        expect(sb.calls()).toEqual([]);
     });
 
     test("malformed parameters fail step 'setup' before kubectl", () => {

@@ -11,7 +11,8 @@ import * as path from "path";
 import { Bundle } from "../../components/hosts/bundle";
 import { NodeConfig } from "../../config";
 import { cleanedUpAfterEach, createSandbox, DRAIN_TOOLS, Sandbox, SandboxOptions, writeBundle } from "../sandbox";
-import { drainBundle, nodeNamed, stackCluster } from "../sandbox/joins";
+import { clusterOf, drainBundle, nodeNamed, stackCluster } from "../sandbox/joins";
+import { adminConf } from "../sandbox/kubeconfigs";
 
 export const ADMIN_CONF = "etc/kubernetes/admin.conf";
 export const KUBELET_CONF = "etc/kubernetes/kubelet.conf";
@@ -31,6 +32,8 @@ interface DrainSetup {
     /** The cluster's nodes besides the first control plane (default: the leaving node, Ready with 2 pods). */
     readonly nodes?: Readonly<Record<string, NodeState>>;
     readonly noAdminConf?: boolean;
+    /** admin.conf's content (default: as kubeadm writes it for the leaving node's cluster). */
+    readonly adminConf?: string;
     readonly unreachable?: boolean;
     readonly bundle?: Bundle;
 }
@@ -39,7 +42,7 @@ export function drainHost(node: NodeConfig, setup: DrainSetup = {}): Sandbox {
     const sb = createSandbox({
         standIns: ["kubectl"],
         tools: DRAIN_TOOLS,
-        files: setup.noAdminConf ? {} : { [ADMIN_CONF]: { content: "apiVersion: v1\nkind: Config\n# admin\n", mode: "0600" } },
+        files: setup.noAdminConf ? {} : { [ADMIN_CONF]: { content: setup.adminConf ?? adminConf(clusterOf(node).name), mode: "0600" } },
     });
     live.push(sb);
     writeBundle(setup.bundle ?? drainBundle(node), sb.workDir);

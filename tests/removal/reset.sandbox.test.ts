@@ -9,6 +9,7 @@ import * as fs from "fs";
 import { ClusterConfig, NodeConfig } from "../../config";
 import { createSandbox, expectSuccess, JOIN_TOOLS, RESET_TOOLS, Sandbox, SandboxOptions, writeBundle } from "../sandbox";
 import { joinBundle, lines, ownLines } from "../sandbox/joins";
+import { joinedKubeletConf } from "../sandbox/kubeconfigs";
 import { addWeave, CONTROL_PLANE, DEV, KUBELET_CONF, live, PREPARED, TEST, WORKER } from "./fixtures";
 
 /** A host with the node's bundle unpacked (join.sh and reset.sh); the tools of both on PATH. */
@@ -42,6 +43,7 @@ describe.each([
         expect(r.stdout).toBe("");
         expect(ownLines("reset.sh", r.stderr)).toEqual([
             "reset.sh: step reset",
+            `reset.sh:   this host is node ${node.name} of cluster ${cluster.name} (its kubelet client certificate and kubelet.conf)`,
             "reset.sh:   changed: kubeadm reset",
             "reset.sh: step cleanup",
             "reset.sh:   changed: removed /etc/cni/net.d/10-weave.conflist",
@@ -132,13 +134,14 @@ describe("reset.sh on hosts in other states", () => {
     });
 
     test("kubeadm missing from PATH on a joined host: exit 0 with a message, the cleanup still done", () => {
-        const sb = resetHost({ ...PREPARED, files: { ...PREPARED.files, [KUBELET_CONF]: { content: "kind: Config\n", mode: "0600" } } }, ["id", "ip"]);
+        const sb = resetHost({ ...PREPARED, files: { ...PREPARED.files, ...joinedKubeletConf(WORKER.name) } }, ["id", "ip"]);
         addWeave(sb);
         const r = sb.run("reset.sh");
         expectSuccess(r);
         expect(r.calls).toEqual(["id -u", "ip link delete weave"]);
         expect(lines(r.stderr)).toEqual([
             "reset.sh: step reset",
+            "reset.sh:   this host is node test-node001 of cluster lsst-test (its kubelet client certificate and kubelet.conf)",
             "reset.sh:   kubeadm is not installed: nothing to reset",
             "reset.sh: step cleanup",
             "reset.sh:   changed: removed /etc/cni/net.d/10-weave.conflist",

@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { createSandbox, DRAIN_TOOLS, expectSuccess, RESET_TOOLS, RunResult, Sandbox, writeBundle } from "../sandbox";
 import { joinBundle, unusedTools } from "../sandbox/joins";
-import { addWeave, ADMIN_CONF, drainHost, KUBELET_CONF, live, nodesOf, PREPARED, TEST, WORKER } from "./fixtures";
+import { joinedKubeletConf } from "../sandbox/kubeconfigs";
+import { addWeave, ADMIN_CONF, drainHost, live, nodesOf, PREPARED, TEST, WORKER } from "./fixtures";
 
 describe("the kubectl and ip stand-ins", () => {
     function call(sb: Sandbox, command: string): RunResult {
@@ -22,7 +23,7 @@ describe("the kubectl and ip stand-ins", () => {
         expect(call(sb, "kubectl get node test-node001").stdout).toBe("rc=2\n");
         expect(call(sb, `${k} get nodes`).stdout).toBe("rc=2\n");
         expect(call(sb, `${k} get node test-node001 -o yaml`).stdout).toBe("rc=2\n");
-        expect(call(sb, `${k} drain test-node001 --ignore-daemonsets --delete-emptydir-data --timeout 300s --force`).stdout).toBe("rc=2\n");
+        expect(call(sb, `${k} drain test-node001 --ignore-daemonsets --delete-emptydir-data --timeout 300s --disable-eviction`).stdout).toBe("rc=2\n");
         expect(call(sb, `${k} drain test-node001 --ignore-daemonsets --timeout 300s`).stdout).toBe("rc=2\n");
         expect(call(sb, `${k} delete node test-node001 --grace-period 0`).stdout).toBe("rc=2\n");
         expect(call(sb, "kubectl --kubeconfig /etc/kubernetes/admin.conf get node x").stdout).toBe("rc=2\n");
@@ -54,7 +55,7 @@ describe("static checks on the removal tools", () => {
     });
 
     test("reset.sh needs nothing beyond its own tools and stand-ins", () => {
-        const sb = createSandbox({ standIns: ["id", "ip", "kubeadm"], tools: RESET_TOOLS, ...PREPARED, files: { ...PREPARED.files, [KUBELET_CONF]: "x\n" } });
+        const sb = createSandbox({ standIns: ["id", "ip", "kubeadm"], tools: RESET_TOOLS, ...PREPARED, files: { ...PREPARED.files, ...joinedKubeletConf(WORKER.name) } });
         live.push(sb);
         writeBundle(joinBundle(TEST, WORKER), sb.workDir);
         addWeave(sb);

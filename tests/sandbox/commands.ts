@@ -16,12 +16,25 @@ export const ALL_STAND_INS: readonly string[] = fs.readdirSync(STANDINS_DIR).fil
 const STANDIN_LIBRARIES: readonly string[] = fs.readdirSync(STANDINS_DIR).filter((f) => f.startsWith("_")).sort();
 
 /**
+ * What lib.sh runs whenever an entry script sources it: the action's lock (lib.sh's lock_action), in
+ * every list below. flock is util-linux's, on every EL and Debian host, and only ever locks a file
+ * under the sandbox's root.
+ */
+const LOCK_TOOLS = ["flock", "mkdir"];
+
+/**
+ * What lib.sh's host_identity runs, for the scripts that check which host they are on (reset.sh): it
+ * reads certificates (x509, pkey, dgst, base64 -d: no network, no key made).
+ */
+const IDENTITY_TOOLS = ["openssl"];
+
+/**
  * The real tools prepare.sh and lib.sh call, and nothing else. A suite for another script passes its
  * own list (`tools: [...SCRIPT_TOOLS, "base64"]`); the static test in tests/prepare/static-checks checks that
  * each of these is still used, so the list does not grow stale.
  */
 export const SCRIPT_TOOLS: readonly string[] = [
-    "bash", "awk", "cat", "chmod", "cmp", "dirname", "grep", "head", "mkdir", "mktemp", "mv", "rm", "sed",
+    "bash", "awk", "cat", "chmod", "cmp", "dirname", "flock", "grep", "head", "mkdir", "mktemp", "mv", "rm", "sed",
     "sort", "stat", "wc",
 ];
 
@@ -29,29 +42,35 @@ export const SCRIPT_TOOLS: readonly string[] = [
  * The real tools init.sh and lib.sh call, and nothing else (init.sandbox.test.ts checks each is still
  * used). openssl only hashes the CA's public key there (x509, pkey, dgst: reads, no network).
  */
-export const INIT_TOOLS: readonly string[] = ["bash", "base64", "chmod", "dirname", "mkdir", "openssl", "sed", "tail"];
+export const INIT_TOOLS: readonly string[] = ["bash", "base64", "chmod", "dirname", "flock", "mkdir", "openssl", "sed", "tail"];
 
 /**
  * The real tools of the join and removal scripts (with lib.sh), one list a script; tests/join/stand-ins
- * and tests/removal/stand-ins check each is still used. kubeadm, kubectl, ip and id are stand-ins.
+ * and tests/removal/stand-ins check each is still used. kubeadm, kubectl, ip and id are stand-ins. The
+ * join bundle carries reset.sh, which the join suites run in the same sandbox, so the join list has
+ * what reset.sh's check of the host needs.
  */
-export const MINT_TOOLS: readonly string[] = ["bash", "dirname"];
-export const JOIN_TOOLS: readonly string[] = ["bash", "chmod", "dirname", "mkdir", "rm", "sed", "tail"];
-export const DRAIN_TOOLS: readonly string[] = ["bash", "dirname"];
-export const RESET_TOOLS: readonly string[] = ["bash", "dirname", "rm"];
+export const MINT_TOOLS: readonly string[] = ["bash", "dirname", ...LOCK_TOOLS];
+export const JOIN_TOOLS: readonly string[] = ["bash", "chmod", "dirname", "flock", "mkdir", "rm", "sed", "tail", ...IDENTITY_TOOLS];
+export const DRAIN_TOOLS: readonly string[] = ["bash", "dirname", ...LOCK_TOOLS];
+export const RESET_TOOLS: readonly string[] = ["bash", "dirname", "rm", ...LOCK_TOOLS, ...IDENTITY_TOOLS];
 
 /**
  * The real tools of the upgrade scripts (with lib.sh), one list a script; tests/upgrade/stand-ins
  * checks each is still used. awk picks the repository's revision out of apt-cache madison, grep reads the
  * kube-apiserver manifest; the package managers, systemctl, kubeadm and kubectl are stand-ins.
  */
-export const UPGRADE_TOOLS: readonly string[] = ["bash", "awk", "dirname", "grep", "mkdir", "touch", "rm"];
-export const CORDON_TOOLS: readonly string[] = ["bash", "dirname"];
+export const UPGRADE_TOOLS: readonly string[] = ["bash", "awk", "dirname", "flock", "grep", "mkdir", "touch", "rm"];
+export const CORDON_TOOLS: readonly string[] = ["bash", "dirname", ...LOCK_TOOLS];
 /** What trust-registry.sh needs: update_file's tools. */
-export const TRUST_TOOLS: readonly string[] = ["bash", "cat", "chmod", "cmp", "dirname", "mkdir", "mktemp", "mv", "stat"];
+export const TRUST_TOOLS: readonly string[] = ["bash", "cat", "chmod", "cmp", "dirname", "flock", "mkdir", "mktemp", "mv", "stat"];
 
-/** What the stand-ins themselves run (they get their own PATH, so these never reach the scripts). */
-const STANDIN_TOOLS = ["cat", "cmp", "cp", "mkdir", "rm"];
+/**
+ * What the stand-ins themselves run (they get their own PATH, so these never reach the scripts):
+ * openssl makes the certificates the kubelet gets when a node joins, sleep lets a stand-in wait for the
+ * test (a run held halfway).
+ */
+const STANDIN_TOOLS = ["cat", "cmp", "cp", "ln", "mkdir", "openssl", "rm", "sleep"];
 
 /** Commands that change a host or reach the network: never linked in as the real thing. */
 const NEVER_REAL = new Set([

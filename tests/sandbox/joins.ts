@@ -4,19 +4,36 @@
  * and upgrade sandbox suites. tests/join/bundles and tests/upgrade/bundles check that they are byte for
  * byte what NodeJoin and NodeUpgrade themselves put on stdin.
  */
+import { createHash, X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { ClusterConfig, NodeConfig, validateConfig } from "../../config";
 import { Bundle, BundleFile, renderParams, script } from "../../components/hosts/bundle";
 import { joinConfiguration, renderDocuments, uploadCertsConfiguration } from "../../components/hosts/kubeadm";
+import { STANDINS_DIR } from "./commands";
 
 const REPO = path.join(__dirname, "..", "..");
 
 export const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----";
 export const TOKEN = "abcdef.0123456789abcdef";
-/** The public half of the CA hash, without "sha256:". */
-export const CA_HEX = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+/** The sandbox cluster's CA (tests/sandbox/standins/_cluster-ca.bash), which the join stand-in embeds in kubelet.conf. */
+export const CLUSTER_CA_PEM = (() => {
+    const text = fs.readFileSync(path.join(STANDINS_DIR, "_cluster-ca.bash"), "utf8");
+    const pem = /-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n/.exec(text);
+    if (!pem) {
+        throw new Error("_cluster-ca.bash holds no certificate");
+    }
+    return pem[0];
+})();
+
+/** SHA-256 of a CA's DER SubjectPublicKeyInfo, in hex: kubeadm's discovery hash without "sha256:". */
+export function caHex(pem: string): string {
+    return createHash("sha256").update(new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" })).digest("hex");
+}
+
+/** The public half of the CA hash, without "sha256:": the sandbox cluster's, as a real join pins its cluster's. */
+export const CA_HEX = caHex(CLUSTER_CA_PEM);
 export const CA_HASH = `sha256:${CA_HEX}`;
 export const CERT_KEY = "5e0c9a7b3d214f68a9c2e71b04d8f35a6b9e2c0d7f1a4538e6b2d90c1f7a3e84";
 
@@ -93,18 +110,32 @@ export function joinBundle(cluster: ClusterConfig, node: NodeConfig, token = TOK
                 })),
                 mode: "0600",
             },
+            // What reset.sh checks the host against before it resets it.
+            "params.env": { content: renderParams({ NODE_NAME: node.name, CLUSTER_NAME: cluster.name, CA_CERT_HASH: caCertHash }), mode: "0600" },
         },
     };
 }
 
-/** drain.sh's bundle for NODE, run on the first control plane when NODE leaves the inventory. */
-export function drainBundle(node: NodeConfig, drainTimeout = "300s"): Bundle {
+/** The stack cluster (test or dev) NODE is in. */
+export function clusterOf(node: NodeConfig): ClusterConfig {
+    const cluster = (["test", "dev"] as const).map((s) => stackCluster(s)).find((c) => c.nodes.some((n) => n.name === node.name));
+    if (!cluster) {
+        throw new Error(`no stack has a node ${node.name}`);
+    }
+    return cluster;
+}
+
+/** drain.sh's bundle for NODE, run on the first control plane of CLUSTER when NODE leaves the inventory. */
+export function drainBundle(node: NodeConfig, drainTimeout = "300s", cluster = clusterOf(node)): Bundle {
     return {
         entry: "drain.sh",
         files: {
             "drain.sh": { content: script("drain.sh"), mode: "0755" },
             "lib.sh": lib(),
-            "params.env": { content: renderParams({ NODE_NAME: node.name, DRAIN_TIMEOUT: drainTimeout }), mode: "0600" },
+            "params.env": {
+                content: renderParams({ NODE_NAME: node.name, DRAIN_TIMEOUT: drainTimeout, CLUSTER_NAME: cluster.name }),
+                mode: "0600",
+            },
         },
     };
 }

@@ -38,10 +38,18 @@ export function layoutIn(dir: string): SandboxLayout {
     };
 }
 
-/** Creates the layout's directories and its empty call log. */
+/**
+ * Where lib.sh keeps the lock of each action (lock_action), relative to the root. It is there from the
+ * start, so taking the first lock changes no directory of the host tree, and snapshots leave it out:
+ * what it holds is the bookkeeping of runs (on a host, tmpfs emptied at boot), not host state a script
+ * changed, so a run that was refused still leaves the tree as it found it. The lock tests read it.
+ */
+export const LOCK_DIR = "run/lsst-k8s";
+
+/** Creates the layout's directories, the root's lock directory and its empty call log. */
 export function createLayout(layout: SandboxLayout): void {
     const { root, binDir, workDir, stateDir, home, tmp, standinSrc, standinTools } = layout;
-    for (const d of [root, binDir, workDir, stateDir, home, tmp, standinSrc, standinTools]) {
+    for (const d of [root, binDir, workDir, stateDir, home, tmp, standinSrc, standinTools, path.join(root, LOCK_DIR)]) {
         fs.mkdirSync(d, { recursive: true });
     }
     fs.writeFileSync(layout.callLog, "");

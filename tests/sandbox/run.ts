@@ -1,5 +1,5 @@
 /** Running a bundle's entry script in a sandbox, and judging how it went. */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { SandboxLayout } from "./layout";
@@ -35,9 +35,9 @@ export function joinCalls(calls: string[][]): string[] {
     return calls.map((c) => c.join(" "));
 }
 
-/** Runs ENTRY (a file in workDir) with bash, as bootstrap.sh does; as nobody when DROP. */
-export function runScript(layout: SandboxLayout, bash: string, drop: boolean, entry: string, options: RunOptions): RunResult {
-    const { dir, root, binDir, workDir, home, tmp, callLog } = layout;
+/** The command line, environment and options of a run of ENTRY, checked; the sandbox handed to nobody when DROP. */
+function prepareRun(layout: SandboxLayout, drop: boolean, entry: string, options: RunOptions) {
+    const { dir, root, binDir, workDir, home, tmp } = layout;
     const script = path.join(workDir, checkRelative(entry));
     if (!fs.existsSync(script)) {
         throw new Error(`sandbox: ${entry} is not in the work directory (writeBundle first)`);
@@ -60,15 +60,17 @@ export function runScript(layout: SandboxLayout, bash: string, drop: boolean, en
     if (drop) {
         chownTree(dir, UNPRIVILEGED, UNPRIVILEGED);
     }
-    const before = readCalls(callLog).length;
-    const r = spawnSync(bash, [script, ...(options.args ?? [])], {
-        cwd: home,
-        env,
-        input: "",
-        encoding: "utf8",
-        timeout: 30_000,
-        ...(drop ? { uid: UNPRIVILEGED, gid: UNPRIVILEGED } : {}),
-    });
+    return {
+        args: [script, ...(options.args ?? [])],
+        spawnOptions: { cwd: home, env, ...(drop ? { uid: UNPRIVILEGED, gid: UNPRIVILEGED } : {}) },
+    };
+}
+
+/** Runs ENTRY (a file in workDir) with bash, as bootstrap.sh does; as nobody when DROP. */
+export function runScript(layout: SandboxLayout, bash: string, drop: boolean, entry: string, options: RunOptions): RunResult {
+    const { args, spawnOptions } = prepareRun(layout, drop, entry, options);
+    const before = readCalls(layout.callLog).length;
+    const r = spawnSync(bash, args, { ...spawnOptions, input: "", encoding: "utf8", timeout: 30_000 });
     if (r.error) {
         throw r.error;
     }
@@ -77,8 +79,32 @@ export function runScript(layout: SandboxLayout, bash: string, drop: boolean, en
         signal: r.signal,
         stdout: r.stdout,
         stderr: r.stderr,
-        calls: joinCalls(readCalls(callLog).slice(before)),
+        calls: joinCalls(readCalls(layout.callLog).slice(before)),
     };
+}
+
+/**
+ * Starts ENTRY as runScript does, without waiting: for runs that overlap. Its calls are those logged
+ * while it ran, other runs' included.
+ */
+export function startScript(layout: SandboxLayout, bash: string, drop: boolean, entry: string, options: RunOptions): Promise<RunResult> {
+    const { args, spawnOptions } = prepareRun(layout, drop, entry, options);
+    const before = readCalls(layout.callLog).length;
+    return new Promise((resolve, reject) => {
+        const child = spawn(bash, args, { ...spawnOptions, stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (status, signal) => {
+            try {
+                resolve({ status, signal, stdout, stderr, calls: joinCalls(readCalls(layout.callLog).slice(before)) });
+            } catch (e) {
+                reject(e); // the sandbox was removed under it
+            }
+        });
+    });
 }
 
 /** What a stand-in or the sandbox prints when a script reaches for something it does not provide. */

@@ -35,13 +35,19 @@ export function writeEntry(file: string, entry: RootEntry): void {
     }
 }
 
-/** The tree under BASE as Sandbox.snapshot() describes it. */
-export function walk(base: string, identity: boolean): Map<string, string> {
+/**
+ * The tree under BASE as Sandbox.snapshot() describes it, without SKIP (a relative directory) and what
+ * is below it, and without SKIP's parent when nothing else is in it.
+ */
+export function walk(base: string, identity: boolean, skip?: string): Map<string, string> {
     const out = new Map<string, string>();
     const visit = (rel: string): void => {
         const abs = rel ? path.join(base, rel) : base;
         for (const name of fs.readdirSync(abs).sort()) {
             const r = rel ? `${rel}/${name}` : name;
+            if (r === skip) {
+                continue;
+            }
             const p = path.join(abs, name);
             const st = fs.lstatSync(p);
             const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
@@ -59,6 +65,10 @@ export function walk(base: string, identity: boolean): Map<string, string> {
         }
     };
     visit("");
+    const parent = skip?.includes("/") ? path.posix.dirname(skip) : undefined;
+    if (parent && out.has(parent) && ![...out.keys()].some((k) => k.startsWith(`${parent}/`))) {
+        out.delete(parent);
+    }
     return out;
 }
 

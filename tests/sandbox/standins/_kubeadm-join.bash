@@ -1,14 +1,93 @@
 # shellcheck shell=bash
 # join --config FILE (join.sh): FILE must hold a JoinConfiguration with an endpoint, a token and a pinned
 # sha256 CA hash, and for a control plane (a controlPlane: section) a certificate key. Prints kubeadm's
-# output and "joins": writes $ROOT/etc/kubernetes/kubelet.conf (0600) and pki/ca.crt, for a control plane
-# also admin.conf, the static pod manifests and var/lib/etcd; appends the node name to
-# $STATE/kubeadm/joins. Its output names the token, the CA hash and the certificate key (more than the
+# output and "joins": writes pki/ca.crt (the sandbox cluster's CA, _cluster-ca.bash) and what the kubelet
+# writes after its TLS bootstrap (kubelet_bootstrap below), for a control plane also admin.conf (its
+# cluster named by $STATE/kubeadm/cluster-name, as the kubeadm-config ConfigMap names the real one;
+# kubeadm's default "kubernetes" without it), the static pod manifests and var/lib/etcd; appends the node
+# name to $STATE/kubeadm/joins. Its output names the token, the CA hash and the certificate key (more than the
 # real one says without -v, so a leak of its output shows). Refuses (preflight, exit 1) a host that has
 # kubelet.conf already. With $STATE/kubeadm-join-fail present it prints the same, then fails (exit 1)
 # with the token in its error: when the file says "after-tls-bootstrap", after writing kubelet.conf (and a
 # control plane's files but etcd), as a join that fails adding the etcd member does; otherwise before
 # creating anything, as a kubelet that never comes up.
+
+# shellcheck source=/dev/null
+source "${BASH_SOURCE[0]%/*}/_cluster-ca.bash" || exit 2
+
+# The base64 of the cluster CA, as kubeconfigs embed it (certificate-authority-data).
+cluster_ca_data() {
+    printf '%s' "$SANDBOX_CLUSTER_CA" | openssl base64 -A
+}
+
+# What the kubelet writes once its TLS bootstrap is done (pkg/kubelet/certificate/bootstrap): its client
+# certificate and key in one file under var/lib/kubelet/pki, linked as kubelet-client-current.pem, the
+# certificate's subject O=system:nodes, CN=system:node:NAME (the real one is signed by the cluster CA,
+# this one by itself: nothing here checks the signature); and kubelet.conf (0600) pointing at that file,
+# with the cluster CA embedded and the names the kubelet gives every entry, "default-cluster" for the
+# cluster.
+kubelet_bootstrap() {
+    local name=$1 endpoint=$2 pki=$ROOT/var/lib/kubelet/pki pem=kubelet-client-2026-01-01-00-00-00.pem
+    mkdir -p "$pki"
+    (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+        -subj "/O=system:nodes/CN=system:node:$name" -keyout "$pki/$pem.key" -out "$pki/$pem.crt" 2>/dev/null &&
+        cat "$pki/$pem.crt" "$pki/$pem.key" >"$pki/$pem") || unsupported "openssl could not make the kubelet's certificate"
+    rm -f -- "$pki/$pem.crt" "$pki/$pem.key"
+    # Relative, where the kubelet's link is absolute: an absolute one would leave the sandbox's root.
+    ln -sfn "$pem" "$pki/kubelet-client-current.pem"
+    (umask 077 && cat >"$ROOT/etc/kubernetes/kubelet.conf" <<EOF
+apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: $(cluster_ca_data)
+    server: https://$endpoint
+  name: default-cluster
+contexts:
+- context:
+    cluster: default-cluster
+    namespace: default
+    user: default-auth
+  name: default-context
+current-context: default-context
+kind: Config
+preferences: {}
+users:
+- name: default-auth
+  user:
+    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem
+    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem
+EOF
+    )
+}
+
+# A control plane's admin.conf as kubeadm writes it: the cluster entry and the context named after
+# ClusterConfiguration.clusterName. The admin's credentials are a stand-in's: nothing reads them.
+admin_conf() {
+    local cluster endpoint=$1
+    cluster=$(state_value kubeadm/cluster-name kubernetes)
+    (umask 077 && cat >"$ROOT/etc/kubernetes/admin.conf" <<EOF
+apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: $(cluster_ca_data)
+    server: https://$endpoint
+  name: $cluster
+contexts:
+- context:
+    cluster: $cluster
+    user: kubernetes-admin
+  name: kubernetes-admin@$cluster
+current-context: kubernetes-admin@$cluster
+kind: Config
+preferences: {}
+users:
+- name: kubernetes-admin
+  user:
+    client-certificate-data: c2FuZGJveCBhZG1pbg==
+    client-key-data: c2FuZGJveCBhZG1pbg==
+EOF
+    )
+}
 
 kubeadm_join() {
     local config="" kubelet_conf=$ROOT/etc/kubernetes/kubelet.conf f
@@ -55,11 +134,11 @@ kubeadm_join() {
         exit 1
     fi
     mkdir -p "$ROOT/etc/kubernetes/pki" "$ROOT/etc/kubernetes/manifests" "$ROOT/var/lib/kubelet"
-    (umask 077 && printf 'apiVersion: v1\nkind: Config\n# kubelet of %s, server https://%s\n' "$CFG_NAME" "$CFG_ENDPOINT" >"$kubelet_conf")
-    (umask 022 && printf 'sandbox cluster CA, pinned as %s\n' "$CFG_HASH" >"$ROOT/etc/kubernetes/pki/ca.crt")
+    kubelet_bootstrap "$CFG_NAME" "$CFG_ENDPOINT"
+    (umask 022 && printf '%s' "$SANDBOX_CLUSTER_CA" >"$ROOT/etc/kubernetes/pki/ca.crt")
     (umask 022 && printf 'kind: KubeletConfiguration\n' >"$ROOT/var/lib/kubelet/config.yaml")
     if [[ $CFG_CONTROL_PLANE == yes ]]; then
-        (umask 077 && printf 'apiVersion: v1\nkind: Config\n# admin of %s\n' "$CFG_ENDPOINT" >"$ROOT/etc/kubernetes/admin.conf")
+        admin_conf "$CFG_ENDPOINT"
         for f in kube-apiserver kube-controller-manager kube-scheduler; do
             (umask 077 && printf 'kind: Pod\nmetadata: {name: %s}\n' "$f" >"$ROOT/etc/kubernetes/manifests/$f.yaml")
         done
