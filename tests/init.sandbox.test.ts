@@ -2,166 +2,20 @@
  * components/hosts/scripts/init.sh run for real under bash in the sandbox (tests/sandbox.ts), with a kubeadm
  * stand-in that reads the bundle's real kubeadm.yaml, prints what kubeadm prints (the bootstrap token
  * and the certificate key included) and "creates" admin.conf and a real cluster CA made with openssl.
- * The readback line is checked against a hash computed here with Node's crypto, not with openssl.
+ * The readback line is checked against a hash computed here with Node's crypto, not with openssl. The host,
+ * the CA and the bundle are in tests/init/fixtures.ts; the resumption of an init that stopped partway is
+ * in tests/init/.
  */
-import { spawnSync } from "child_process";
-import { createHash, X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
-import * as os from "os";
 import * as path from "path";
-import { ClusterConfig, NodeConfig, validateConfig } from "../config";
-import { Bundle, script, SCRIPTS_DIR } from "../components/hosts/bundle";
+import { SCRIPTS_DIR } from "../components/hosts/bundle";
 import { parseReadback } from "../components/hosts/ControlPlane";
-import { initConfiguration, renderDocuments } from "../components/hosts/kubeadm";
-import { cleanedUpAfterEach, createSandbox, expectSuccess, INIT_TOOLS, LEAKS, RunResult, Sandbox, SandboxOptions, writeBundle } from "./sandbox";
-
-const REPO = path.join(__dirname, "..");
-const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----";
-const TOKEN = "abcdef.0123456789abcdef";
-const CERT_KEY = "5e0c9a7b3d214f68a9c2e71b04d8f35a6b9e2c0d7f1a4538e6b2d90c1f7a3e84";
-
-const LOG = "var/log/lsst-k8s/kubeadm-init.log";
-const ADMIN_CONF = "etc/kubernetes/admin.conf";
-const CA_CRT = "etc/kubernetes/pki/ca.crt";
-
-// ---- the cluster, its CA and the bundle ------------------------------------------------------------
-
-function testCluster(): ClusterConfig {
-    const doc = yaml.load(fs.readFileSync(path.join(REPO, "Pulumi.test.yaml"), "utf8")) as { config: Record<string, unknown> };
-    const { config, problems } = validateConfig({
-        "lsst-k8s:cluster": JSON.stringify(doc.config["lsst-k8s:cluster"]),
-        "lsst-k8s:sshPrivateKey": SSH_KEY,
-    });
-    if (!config) {
-        throw new Error(`the test cluster is invalid:\n${problems.join("\n")}`);
-    }
-    return config;
-}
-
-function firstControlPlane(cluster: ClusterConfig): NodeConfig {
-    const n = cluster.nodes.find((x) => x.role === "control-plane");
-    if (!n) {
-        throw new Error("the test cluster has no control plane");
-    }
-    return n;
-}
-
-/** The bundle ControlPlane.ts sends: init.sh, lib.sh and the rendered kubeadm.yaml, with their modes. */
-function initBundle(cluster = testCluster()): Bundle {
-    return {
-        entry: "init.sh",
-        files: {
-            "init.sh": { content: script("init.sh"), mode: "0755" },
-            "lib.sh": { content: script("lib.sh"), mode: "0644" },
-            "kubeadm.yaml": {
-                content: renderDocuments(initConfiguration(cluster, firstControlPlane(cluster), { token: TOKEN, certificateKey: CERT_KEY })),
-                mode: "0600",
-            },
-        },
-    };
-}
-
-/** A real CA made once with openssl, as kubeadm makes it (RSA 2048, self-signed, CN kubernetes). */
-let CA_PEM = "";
-/** The discovery hash computed here: SHA-256 of the CA's DER SubjectPublicKeyInfo. */
-let CA_HASH = "";
-let KUBECONFIG = "";
-
-beforeAll(() => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lsst-k8s-ca-"));
-    try {
-        const r = spawnSync("openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.crt"),
-            "-days", "3650", "-subj", "/CN=kubernetes",
-        ], { encoding: "utf8" });
-        if (r.error || r.status !== 0) {
-            throw new Error(`openssl could not make the test CA: ${r.error?.message ?? r.stderr}`);
-        }
-        CA_PEM = fs.readFileSync(path.join(dir, "ca.crt"), "utf8");
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-    const spki = new X509Certificate(CA_PEM).publicKey.export({ type: "spki", format: "der" });
-    CA_HASH = `sha256:${createHash("sha256").update(spki).digest("hex")}`;
-    KUBECONFIG = [
-        "apiVersion: v1",
-        "clusters:",
-        "- cluster:",
-        `    certificate-authority-data: ${Buffer.from(CA_PEM).toString("base64")}`,
-        "    server: https://203.0.113.11:6443",
-        "  name: lsst-test",
-        "contexts:",
-        "- context:",
-        "    cluster: lsst-test",
-        "    user: kubernetes-admin",
-        "  name: kubernetes-admin@lsst-test",
-        "current-context: kubernetes-admin@lsst-test",
-        "kind: Config",
-        "preferences: {}",
-        "users:",
-        "- name: kubernetes-admin",
-        "  user:",
-        `    client-certificate-data: ${Buffer.from("sandbox client certificate\n").toString("base64")}`,
-        `    client-key-data: ${Buffer.from("sandbox client key\n").toString("base64")}`,
-        "",
-    ].join("\n");
-});
-
-/** The one line init.sh must print for this CA and admin.conf. */
-function readbackLine(kubeconfig = KUBECONFIG, hash = CA_HASH): string {
-    return `{"caCertHash": "${hash}", "kubeconfig": "${Buffer.from(kubeconfig, "utf8").toString("base64")}"}\n`;
-}
-
-// ---- running it ----------------------------------------------------------------------------------------
-
-const live = cleanedUpAfterEach();
-
-interface Setup {
-    /** kubeadm init fails after printing the token and the key. */
-    readonly kubeadmFails?: boolean;
-    /** A bundle other than initBundle(). */
-    readonly bundle?: Bundle;
-    readonly host?: SandboxOptions;
-}
-
-/** A host prepared for init: the id and kubeadm stand-ins, the init tools, the bundle unpacked. */
-function initHost(setup: Setup = {}): Sandbox {
-    const sb = createSandbox({ standIns: ["id", "kubeadm"], tools: INIT_TOOLS, ...setup.host });
-    live.push(sb);
-    writeBundle(setup.bundle ?? initBundle(), sb.workDir);
-    sb.writeState("kubeadm/ca.crt", CA_PEM);
-    sb.writeState("kubeadm/admin.conf", KUBECONFIG);
-    if (setup.kubeadmFails) {
-        sb.writeState("kubeadm-fail", "yes\n");
-    }
-    return sb;
-}
-
-function lines(text: string): string[] {
-    return text.split("\n").filter((l) => l !== "");
-}
-
-
-/** The step failed with exit 1 and MESSAGE, through die, and printed no readback. */
-function expectDied(r: RunResult, step: string, message: string): void {
-    expect(r.stderr).not.toMatch(LEAKS);
-    expect(r.stderr).toContain(`init.sh: step '${step}' failed: ${message}`);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe("");
-}
-
-function expectNoSecrets(r: RunResult): void {
-    for (const out of [r.stdout, r.stderr]) {
-        expect(out).not.toContain(TOKEN);
-        expect(out).not.toContain(TOKEN.split(".")[1]);
-        expect(out).not.toContain(CERT_KEY);
-    }
-}
-
-function kubeadmCalls(r: RunResult): string[] {
-    return r.calls.filter((c) => c === "kubeadm" || c.startsWith("kubeadm "));
-}
+import { expectSuccess, INIT_TOOLS, LEAKS, RunResult, Sandbox } from "./sandbox";
+import {
+    ADMIN_CONF, CA_CRT, CA_HASH, CA_PEM, CERT_KEY, expectDied, expectNoSecrets, initBundle, initHost, kubeadmCalls, KUBECONFIG, lines,
+    LOG, readbackLine, TOKEN,
+} from "./init/fixtures";
 
 // ---- the tests -------------------------------------------------------------------------------------------
 
