@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { RunResult, Sandbox, SandboxOptions } from "../sandbox";
-import { debian12, debianKubePackages, elKubePackages, PACKAGED_CONTAINERD_CONFIG, rocky9, vary } from "../sandbox/hosts";
+import { debian12, debianKubePackages, elKubePackages, rocky9, vary } from "../sandbox/hosts";
 import { callsOf, changes, expectDied, prepared } from "./fixtures";
 
 describe("prepare.sh refuses hosts it cannot prepare", () => {
@@ -59,15 +59,6 @@ describe("prepare.sh refuses hosts it cannot prepare", () => {
             "dns", "/etc/resolv.conf lists only loopback nameservers (127.x) and no upstream list exists");
         expect(callsOf(r, "swapoff")).toEqual([]);
         expect(callsOf(r, "apt-get")).toEqual([]);
-    });
-
-    test("containerd older than the release needs", () => {
-        const { r, sb } = refused(vary(debian12(), { state: { containerdVersion: "1.7.27" } }), "runtime",
-            "containerd 1.7.27 is older than 2.0, the oldest Kubernetes 1.37.1 runs on");
-        // The package's own config is still there, containerd was not restarted, no kube packages.
-        expect(sb.readRoot("etc/containerd/config.toml")).toBe(PACKAGED_CONTAINERD_CONFIG);
-        expect(callsOf(r, "systemctl restart")).toEqual([]);
-        expect([...sb.packages().keys()].filter((n) => n.startsWith("kube"))).toEqual([]);
     });
 
     test("a params.env without a required key", () => {

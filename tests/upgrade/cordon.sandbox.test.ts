@@ -5,7 +5,7 @@
  */
 import { expectSuccess, LEAKS, Sandbox, writeBundle } from "../sandbox";
 import { cordonBundle, lines, ownLines } from "../sandbox/joins";
-import { ADMIN_CONF, ClusterNode, cordonHost, drain, FROM, MARK, MARK_PATH, OLD_NODE, TO, uncordon, WORKER } from "./fixtures";
+import { ADMIN_CONF, ClusterNode, cordonHost, drain, FROM, MARK, MARK_PATH, OLD_NODE, PODS_PATH, TO, uncordon, WORKER } from "./fixtures";
 
 /** A node as the kubectl stand-in has it: its state line and its annotations. */
 function nodeState(sb: Sandbox, name: string): { node: string | undefined; annotations: string[] } {
@@ -14,6 +14,11 @@ function nodeState(sb: Sandbox, name: string): { node: string | undefined; annot
 
 function kubectl(sb: Sandbox, ...args: string[]): string[] {
     return ["kubectl", "--kubeconfig", `${sb.root}/${ADMIN_CONF}`, ...args];
+}
+
+/** The pods cordon.sh lists on NAME before draining it, to name the bare ones. */
+function podsOn(sb: Sandbox, name: string): string[] {
+    return kubectl(sb, "get", "pods", "--all-namespaces", "--field-selector", `spec.nodeName=${name}`, "-o", PODS_PATH);
 }
 
 /** Lets the test play the upgrade between drain and uncordon: the node's kubelet now reports VERSION. */
@@ -44,7 +49,8 @@ describe("cordon.sh drain", () => {
             kubectl(sb, "get", "node", "test-node001", "-o", "jsonpath={.spec.unschedulable}"),
             kubectl(sb, "get", "node", "test-node001", "-o", MARK_PATH),
             kubectl(sb, "annotate", "--overwrite", "node", "test-node001", `${MARK}=v${TO}`),
-            kubectl(sb, "drain", "test-node001", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout", "300s"),
+            podsOn(sb, "test-node001"),
+            kubectl(sb, "drain", "test-node001", "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--timeout", "300s"),
         ]);
         expect(lines(r.stderr)).toEqual([
             "cordon.sh: step drain",
@@ -73,7 +79,65 @@ describe("cordon.sh drain", () => {
     test("the drain timeout comes from the bundle", () => {
         const sb = cordonHost(drain(WORKER, "90s"));
         expectSuccess(sb.run("cordon.sh"));
-        expect(sb.argv()).toContainEqual(kubectl(sb, "drain", "test-node001", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout", "90s"));
+        expect(sb.argv()).toContainEqual(kubectl(sb, "drain", "test-node001", "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--timeout", "90s"));
+    });
+
+    test("a node running bare pods (JupyterHub's notebooks): named in the log, then evicted with the others by a drain with --force", () => {
+        const notebooks = ["jupyter-lsst/jupyter-alice", "jupyter-lsst/jupyter-bob"];
+        const sb = cordonHost(drain(), {
+            nodes: {
+                "test-node001": { ...OLD_NODE, barePods: notebooks },
+                "test-node002": { state: "Ready yes 1", kubelet: `v${FROM}`, barePods: ["jupyter-lsst/jupyter-carol"] },
+            },
+        });
+        const r = sb.run("cordon.sh");
+        expectSuccess(r);
+        // Eviction with each pod's own grace period: no --grace-period, no --disable-eviction.
+        expect(sb.argv().slice(-2)).toEqual([
+            podsOn(sb, "test-node001"),
+            kubectl(sb, "drain", "test-node001", "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--timeout", "300s"),
+        ]);
+        expect(lines(r.stderr)).toEqual([
+            "cordon.sh: step drain",
+            `cordon.sh:   bare pods on test-node001 (no controller, nothing recreates them), evicted after their grace period: ${notebooks.join(" ")}`,
+            "Warning: deleting Pods that declare no controller: jupyter-lsst/jupyter-alice, jupyter-lsst/jupyter-bob; " +
+                "ignoring DaemonSet-managed Pods: kube-system/kube-proxy-sandbox, kube-system/weave-net-sandbox",
+            `cordon.sh:   changed: drained test-node001 for the upgrade to v${TO}`,
+            "cordon.sh: done: 1 change(s)",
+        ]);
+        expect(r.stdout).toBe([
+            "node/test-node001 cordoned",
+            "evicting pod default/app-1",
+            "evicting pod default/app-2",
+            "evicting pod jupyter-lsst/jupyter-alice",
+            "evicting pod jupyter-lsst/jupyter-bob",
+            "pod/app-1 evicted",
+            "pod/app-2 evicted",
+            "pod/jupyter-alice evicted",
+            "pod/jupyter-bob evicted",
+            "node/test-node001 drained",
+            "",
+        ].join("\n"));
+        // The notebooks are gone for good; the other node's is untouched.
+        expect(sb.readState("bare-pods/test-node001")).toBeUndefined();
+        expect(sb.readState("bare-pods/test-node002")).toBe("jupyter-lsst/jupyter-carol\n");
+        expect(sb.readState("drains")).toBe("test-node001 --ignore-daemonsets --delete-emptydir-data --force --timeout 300s\n");
+        expect(nodeState(sb, "test-node001")).toEqual({ node: `Ready no 0 v${FROM}`, annotations: [`${MARK}=v${TO}`] });
+    });
+
+    test("bare pods on a node whose drain does not finish are named before it fails, and are still there", () => {
+        const sb = cordonHost(drain(), { nodes: { "test-node001": { state: "NotReady yes 0", kubelet: `v${FROM}`, barePods: ["jupyter-lsst/jupyter-alice"] } } });
+        const r = sb.run("cordon.sh");
+        expect(r.stderr).not.toMatch(LEAKS);
+        expect(r.status).toBe(1);
+        expect(ownLines("cordon.sh", r.stderr)).toEqual([
+            "cordon.sh: step drain",
+            "cordon.sh:   bare pods on test-node001 (no controller, nothing recreates them), evicted after their grace period: jupyter-lsst/jupyter-alice",
+            expect.stringMatching(/^cordon\.sh: step 'drain' failed \(exit 1\) at line \d+: "\$\{kubectl\[@\]\}" drain "\$P_NODE_NAME" --ignore-daemonsets --delete-emptydir-data --force /),
+        ]);
+        expect(r.stderr).toContain('error when waiting for pod "jupyter-alice" in namespace "jupyter-lsst" to terminate: global timeout reached: 300s');
+        expect(sb.readState("bare-pods/test-node001")).toBe("jupyter-lsst/jupyter-alice\n");
+        expect(sb.readState("drains")).toBeUndefined();
     });
 
     test("a node already on the pinned kubelet: no mark, no drain, 0 change(s)", () => {
@@ -99,7 +163,8 @@ describe("cordon.sh drain", () => {
             kubectl(sb, "get", "node", "test-node001", "-o", "jsonpath={.status.nodeInfo.kubeletVersion}"),
             kubectl(sb, "get", "node", "test-node001", "-o", "jsonpath={.spec.unschedulable}"),
             kubectl(sb, "get", "node", "test-node001", "-o", MARK_PATH),
-            kubectl(sb, "drain", "test-node001", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout", "300s"),
+            podsOn(sb, "test-node001"),
+            kubectl(sb, "drain", "test-node001", "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--timeout", "300s"),
         ]);
         expect(ownLines("cordon.sh", r.stderr)).toEqual([
             "cordon.sh: step drain",
@@ -132,7 +197,8 @@ describe("cordon.sh drain", () => {
         expectSuccess(retry);
         expect(retry.calls.slice(3)).toEqual([
             kubectl(sb, "annotate", "--overwrite", "node", "test-node001", `${MARK}=v${TO}`).join(" "),
-            kubectl(sb, "drain", "test-node001", "--ignore-daemonsets", "--delete-emptydir-data", "--timeout", "300s").join(" "),
+            podsOn(sb, "test-node001").join(" "),
+            kubectl(sb, "drain", "test-node001", "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--timeout", "300s").join(" "),
         ]);
         expect(retry.stdout).toContain("node/test-node001 already cordoned\n");
         expect(nodeState(sb, "test-node001")).toEqual({ node: `Ready no 0 v${FROM}`, annotations: [`${MARK}=v${TO}`] });

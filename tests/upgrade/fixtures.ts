@@ -32,6 +32,8 @@ export const CONTROL_PLANE_COMPONENTS = ["kube-apiserver", "kube-controller-mana
 export const MARK = "lsst-k8s.io/drained-for-upgrade";
 /** The annotation's jsonpath as the real kubectl needs it: the dot in the key escaped. */
 export const MARK_PATH = String.raw`jsonpath={.metadata.annotations.lsst-k8s\.io/drained-for-upgrade}`;
+/** Every pod on a node with the kind of its controller (none for a bare pod), one a line. */
+export const PODS_PATH = String.raw`jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {.metadata.ownerReferences[?(@.controller==true)].kind}{"\n"}{end}`;
 
 export const TEST = stackCluster("test");
 export const DEV = stackCluster("dev");
@@ -91,7 +93,7 @@ const DEB_REVISIONS: Readonly<Record<string, string>> = { "1.37.1": "1.2" };
 export const DEBIAN: Family = {
     title: "Debian 12",
     host: debian12,
-    standIns: ["id", "apt-get", "apt-cache", "apt-mark", "dpkg-query", "systemctl", "kubeadm"],
+    standIns: ["id", "apt-get", "apt-cache", "apt-mark", "dpkg-query", "systemctl", "kubeadm", "containerd"],
     pkg: (v) => `${v}-${DEB_REVISIONS[v] ?? "1.1"}`,
     repository: (versions) => debianKubePackages(versions.map((v) => DEBIAN.pkg(v))),
     repoFiles: () => ({
@@ -111,7 +113,7 @@ export const DEBIAN: Family = {
 export const EL: Family = {
     title: "Rocky Linux 9",
     host: rocky9,
-    standIns: ["id", "dnf", "rpm", "systemctl", "kubeadm"],
+    standIns: ["id", "dnf", "rpm", "systemctl", "kubeadm", "containerd"],
     pkg: (v) => `${v}-150500.1.1`,
     repository: (versions) => elKubePackages(versions.map((v) => EL.pkg(v))),
     repoFiles: () => ({ "etc/yum.repos.d/kubernetes.repo": prepareBundle(TEST, FIRST).files["kubernetes.repo"].content }),
@@ -186,6 +188,8 @@ export interface ClusterNode {
     readonly state: `${"Ready" | "NotReady"} ${"yes" | "no"} ${number}`;
     readonly kubelet: string;
     readonly annotations?: Readonly<Record<string, string>>;
+    /** Pods that declare no controller ("NAMESPACE/POD"), as JupyterHub starts notebooks. */
+    readonly barePods?: readonly string[];
 }
 
 export interface CordonSetup {
@@ -210,6 +214,9 @@ export function cordonHost(bundle: Bundle, setup: CordonSetup = {}): Sandbox {
         const annotations = Object.entries(n.annotations ?? {});
         if (annotations.length > 0) {
             sb.writeState(`annotations/${name}`, annotations.map(([k, v]) => `${k}=${v}\n`).join(""));
+        }
+        if (n.barePods?.length) {
+            sb.writeState(`bare-pods/${name}`, n.barePods.map((p) => `${p}\n`).join(""));
         }
     }
     if (setup.unreachable) {

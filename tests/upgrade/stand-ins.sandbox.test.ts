@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CORDON_TOOLS, expectSuccess, RunResult, Sandbox, UPGRADE_TOOLS } from "../sandbox";
 import { unusedTools } from "../sandbox/joins";
-import { ADMIN_CONF, cordonHost, DEBIAN, drain, EL, FROM, KUBELET_CONF, MARK, MARK_PATH, OLD_NODE, TO, upgradeHost } from "./fixtures";
+import { ADMIN_CONF, cordonHost, DEBIAN, drain, EL, FROM, KUBELET_CONF, MARK, MARK_PATH, OLD_NODE, PODS_PATH, TO, upgradeHost } from "./fixtures";
 
 function call(sb: Sandbox, command: string): RunResult {
     fs.writeFileSync(path.join(sb.workDir, "call.sh"), `${command}\necho "rc=$?"\n`);
@@ -42,6 +42,51 @@ describe("the kubectl stand-in's upgrade-time calls", () => {
         expect(call(sb, `${k} -o 'jsonpath={.metadata.annotations}'`).stdout).toBe("rc=2\n");
         expect(call(sb, `${k} -o 'jsonpath={.status.nodeInfo}'`).stdout).toBe("rc=2\n");
         expect(call(sb, `${k} -o json`).stdout).toBe("rc=2\n");
+    });
+
+    test("drain: a bare pod stops it without --force as kubectl does (cordoned, nothing evicted); --force evicts it and the flags are recorded", () => {
+        const bare = "jupyter-lsst/jupyter-alice";
+        const sb = cordonHost(drain(), { nodes: { "test-node001": { ...OLD_NODE, barePods: [bare] } } });
+        const k = `kubectl --kubeconfig ${sb.root}/${ADMIN_CONF}`;
+        const refusal = `cannot delete cannot delete Pods that declare no controller (use --force to override): ${bare}`;
+        const refused = call(sb, `${k} drain test-node001 --ignore-daemonsets --delete-emptydir-data --timeout 300s`);
+        expect(refused.stdout).toBe("node/test-node001 cordoned\nrc=1\n");
+        expect(refused.stderr).toBe([
+            `error: unable to drain node "test-node001" due to error: ${refusal}, continuing command...`,
+            "There are pending nodes to be drained:",
+            " test-node001",
+            refusal,
+            "",
+        ].join("\n"));
+        expect(sb.readState("nodes/test-node001")).toBe(`Ready no 2 v${FROM}\n`);
+        expect(sb.readState("bare-pods/test-node001")).toBe(`${bare}\n`);
+        expect(sb.readState("drains")).toBeUndefined();
+
+        // What would skip the pods' grace period or their disruption budgets is refused (exit 2).
+        for (const flag of ["--grace-period=0", "--grace-period", "--disable-eviction", "--skip-wait-for-delete-timeout=1"]) {
+            expect([flag, call(sb, `${k} drain test-node001 --ignore-daemonsets --delete-emptydir-data --force ${flag} --timeout 300s`).stdout])
+                .toEqual([flag, "rc=2\n"]);
+        }
+        expect(sb.readState("bare-pods/test-node001")).toBe(`${bare}\n`);
+
+        const pods = `${k} get pods --all-namespaces --field-selector spec.nodeName=test-node001 -o '${PODS_PATH}'`;
+        expect(call(sb, pods).stdout).toBe([
+            "kube-system/kube-proxy-sandbox DaemonSet", "kube-system/weave-net-sandbox DaemonSet",
+            "default/app-1 ReplicaSet", "default/app-2 ReplicaSet", `${bare} `, "rc=0", "",
+        ].join("\n"));
+
+        const forced = call(sb, `${k} drain test-node001 --ignore-daemonsets --delete-emptydir-data --force --timeout 300s`);
+        expect(forced.stdout).toContain(`evicting pod ${bare}\n`);
+        expect(forced.stdout).toContain("pod/jupyter-alice evicted\nnode/test-node001 drained\nrc=0\n");
+        expect(forced.stderr).toBe(`Warning: deleting Pods that declare no controller: ${bare}; ` +
+            "ignoring DaemonSet-managed Pods: kube-system/kube-proxy-sandbox, kube-system/weave-net-sandbox\n");
+        expect(sb.readState("bare-pods/test-node001")).toBeUndefined();
+        expect(sb.readState("drains")).toBe("test-node001 --ignore-daemonsets --delete-emptydir-data --force --timeout 300s\n");
+        expect(call(sb, pods).stdout).not.toContain(bare);
+        // A node the API does not have matches no pod; other listings are refused.
+        expect(call(sb, `${k} get pods --all-namespaces --field-selector spec.nodeName=nobody -o '${PODS_PATH}'`).stdout).toBe("rc=0\n");
+        expect(call(sb, `${k} get pods --all-namespaces --field-selector spec.nodeName=test-node001 -o name`).stdout).toBe("rc=2\n");
+        expect(call(sb, `${k} get pods -A --field-selector spec.nodeName=test-node001 -o '${PODS_PATH}'`).stdout).toBe("rc=2\n");
     });
 
     test("annotate and uncordon: kubectl's errors, and refusals of what the scripts never do", () => {

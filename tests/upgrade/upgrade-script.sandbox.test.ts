@@ -56,6 +56,7 @@ function queryCalls(f: Family): string[] {
 function nothingToDoLines(role: UpgradeRole): string[] {
     return [
         "upgrade.sh: step os",
+        "upgrade.sh: step runtime",
         "upgrade.sh: step kubeadm",
         "upgrade.sh: step control-plane",
         ...(role === "first-control-plane" ? [`upgrade.sh:   the control plane already runs v${TO}`] : []),
@@ -90,6 +91,7 @@ describe.each([
             expect(r.calls).toEqual(upgradeCalls(f, role));
             expect(ownLines("upgrade.sh", r.stderr)).toEqual([
                 "upgrade.sh: step os",
+                "upgrade.sh: step runtime",
                 "upgrade.sh: step kubeadm",
                 `upgrade.sh:   changed: kubeadm moved to ${TO}`,
                 "upgrade.sh: step control-plane",
@@ -261,6 +263,7 @@ describe("upgrade.sh: a pin the repository does not have (1.37.12 and 1.37.0 do 
         expect(r.status).toBe(1);
         expect(ownLines("upgrade.sh", r.stderr)).toEqual([
             "upgrade.sh: step os",
+            "upgrade.sh: step runtime",
             "upgrade.sh: step kubeadm",
             `upgrade.sh: step 'kubeadm' failed: kubeadm ${TO} is not in the pkgs.k8s.io repository (did prepare.sh switch it?)`,
         ]);

@@ -2,6 +2,17 @@
 # Runs on the first control plane around one node's upgrade: ACTION=drain before it, ACTION=uncordon
 # after it. The drain is skipped when the node already runs the pinned kubelet, and marks the node, so
 # the uncordon undoes only a cordon of its own and never one an admin set by hand.
+#
+# The drain passes --force. Without it kubectl refuses to drain a node running a pod that declares no
+# controller, and JupyterHub starts every notebook as such a bare pod, so one notebook would stop the
+# upgrade. --force only lifts that refusal (and the one for a pod whose controller is gone): those pods
+# are still evicted through the Eviction API like the others, so PodDisruptionBudgets hold, and each
+# still gets its own termination grace period (kubectl's --grace-period stays at -1, the pod's own), all
+# within --timeout. It is passed on every drain rather than on a retry once kubectl has refused: the
+# refused drain evicts nothing (kubectl checks every pod before it evicts the first), so the retry would
+# do what one forced drain does, only later, and the script would depend on the wording of kubectl's
+# error, which is no interface (it says "cannot delete" twice; kubectl issue 1808 means to change that).
+# Nothing recreates a bare pod, so the ones on the node are named in the log before the drain.
 set -Eeuo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,6 +28,9 @@ kubectl=(kubectl --kubeconfig "$ROOT/etc/kubernetes/admin.conf")
 mark=lsst-k8s.io/drained-for-upgrade
 # kubectl's jsonpath needs the dot in the key escaped; unescaped, it reads nested fields and prints nothing.
 mark_path='jsonpath={.metadata.annotations.lsst-k8s\.io/drained-for-upgrade}'
+# Every pod on the node as "NAMESPACE/POD KIND", KIND that of its controller (the owner reference kubectl
+# drain looks for): empty for a bare pod.
+pods_path='jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {.metadata.ownerReferences[?(@.controller==true)].kind}{"\n"}{end}'
 
 step "$P_ACTION"
 [[ -r $ROOT/etc/kubernetes/admin.conf ]] || die "/etc/kubernetes/admin.conf is missing on the first control plane"
@@ -34,7 +48,17 @@ if [[ $P_ACTION == drain ]]; then
         else
             "${kubectl[@]}" annotate --overwrite node "$P_NODE_NAME" "$mark=v$P_K8S_VERSION" >/dev/null
         fi
-        "${kubectl[@]}" drain "$P_NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout "$P_DRAIN_TIMEOUT"
+        pods=$("${kubectl[@]}" get pods --all-namespaces --field-selector "spec.nodeName=$P_NODE_NAME" -o "$pods_path")
+        bare=()
+        while read -r pod controller; do
+            if [[ -n $pod && -z $controller ]]; then
+                bare+=("$pod")
+            fi
+        done <<<"$pods"
+        if [[ ${#bare[@]} -gt 0 ]]; then
+            log "  bare pods on $P_NODE_NAME (no controller, nothing recreates them), evicted after their grace period: ${bare[*]}"
+        fi
+        "${kubectl[@]}" drain "$P_NODE_NAME" --ignore-daemonsets --delete-emptydir-data --force --timeout "$P_DRAIN_TIMEOUT"
         changed "drained $P_NODE_NAME for the upgrade to v$P_K8S_VERSION"
     fi
 else

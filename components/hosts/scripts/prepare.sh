@@ -202,12 +202,47 @@ else
     fi
 fi
 install_missing containerd.io
-containerd_version=$(containerd --version | awk '{ print $3 }')
-containerd_version=${containerd_version#v}
-if [[ $(printf '%s\n%s\n' "$P_CONTAINERD_MIN" "$containerd_version" | sort -V | head -n1) != "$P_CONTAINERD_MIN" ]]; then
-    die "containerd $containerd_version is older than $P_CONTAINERD_MIN, the oldest Kubernetes $P_K8S_VERSION runs on"
-fi
+containerd_version() {
+    local v
+    v=$(containerd --version | awk '{ print $3 }')
+    printf '%s' "${v#v}"
+}
+containerd_too_old() {
+    [[ $(printf '%s\n%s\n' "$P_CONTAINERD_MIN" "$1" | sort -V | head -n1) != "$P_CONTAINERD_MIN" ]]
+}
+# A new minor can need a newer containerd (2.0 from Kubernetes 1.36), and moving it restarts the runtime.
+# On a host kubeadm has not joined yet (no kubelet.conf) nothing runs on it, so it moves here. On a member
+# its pods do, and preparation runs on every node at once: the move waits for the node's own upgrade
+# (upgrade.sh, once cordon.sh has drained the node), which finds the minimum left for it here. A member
+# whose kubelet is already at the pin gets no upgrade, so nothing would ever move its containerd: refused.
 runtime_changed=no
+containerd_version=$(containerd_version)
+if containerd_too_old "$containerd_version"; then
+    too_old="containerd $containerd_version is older than $P_CONTAINERD_MIN, the oldest Kubernetes $P_K8S_VERSION runs on"
+    kubelet_version=$(pkg_version kubelet)
+    if [[ ! -f $ROOT/etc/kubernetes/kubelet.conf ]]; then
+        # config.toml is the program's (written below): dpkg would stop at its conffile prompt with nobody
+        # to answer, rpm keeps a changed %config(noreplace) file on its own.
+        if [[ $family == el ]]; then
+            "$dnf" upgrade -y containerd.io
+        else
+            apt_update
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold containerd.io
+        fi
+        upgraded=$(containerd_version)
+        if containerd_too_old "$upgraded"; then
+            die "$too_old, and Docker's repository has nothing newer than $upgraded"
+        fi
+        changed "containerd.io upgraded from $containerd_version to $upgraded"
+        runtime_changed=yes
+    elif [[ ${kubelet_version%%-*} == "$P_K8S_VERSION" ]]; then
+        die "$too_old, and this node's kubelet is already at $P_K8S_VERSION, so no upgrade will move it: drain the node, upgrade containerd.io, then run this again"
+    else
+        printf '%s\n' "$P_CONTAINERD_MIN" >"$HERE/containerd-upgrade"
+        update_file containerd-upgrade /var/lib/lsst-k8s/containerd-upgrade 0644 || true
+        log "  $too_old: this node's pods run on it, so the node's upgrade moves it, once the node is drained"
+    fi
+fi
 if update_file containerd-config.toml /etc/containerd/config.toml 0644; then
     runtime_changed=yes
 fi

@@ -4,6 +4,10 @@
 # package repository already switched to the new minor by prepare.sh. In kubeadm's order: kubeadm first,
 # then `upgrade apply` on the first control plane or `upgrade node` elsewhere, then kubelet and kubectl,
 # then the kubelet restarted. Safe to run again: each part is skipped when already at the pin.
+#
+# First of all containerd, when prepare.sh found it older than the pin needs and left the move to this
+# script: the restart that comes with it belongs to the one drained node, and preparation runs on every
+# node at once. The new kubelet needs the newer containerd, and the old one runs on it too.
 set -Eeuo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -52,6 +56,41 @@ install_pinned() {
     fi
     changed "$* moved to $P_K8S_VERSION"
 }
+
+# older A B: status 0 when version A comes before B, number by number ("1.7.27" before "2.0").
+older() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        n = split(a, x, "."); m = split(b, y, ".")
+        for (i = 1; i <= (n > m ? n : m); i++) if (x[i] + 0 != y[i] + 0) exit !(x[i] + 0 < y[i] + 0)
+        exit 1
+    }'
+}
+
+step runtime
+# Written by prepare.sh only on a node whose kubelet is not at the pin yet, so cordon.sh did drain it, and
+# removed here before the kubelet moves: the restart never reaches a node that still runs pods. Removed
+# only after the restart, so a run cut off in between restarts containerd on the retry.
+containerd_upgrade="$ROOT/var/lib/lsst-k8s/containerd-upgrade"
+if [[ -f $containerd_upgrade ]]; then
+    read -r minimum <"$containerd_upgrade" || true
+    [[ $minimum =~ ^[0-9]+\.[0-9]+$ ]] || die "/var/lib/lsst-k8s/containerd-upgrade holds no version"
+    # The config.toml prepare.sh wrote stays: dpkg would stop at its conffile prompt with nobody to answer,
+    # rpm keeps a changed %config(noreplace) file on its own.
+    if [[ $family == el ]]; then
+        "$dnf" upgrade -y containerd.io
+    else
+        DEBIAN_FRONTEND=noninteractive apt-get update -q
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold containerd.io
+    fi
+    containerd_version=$(containerd --version | awk '{ print $3 }')
+    containerd_version=${containerd_version#v}
+    if older "$containerd_version" "$minimum"; then
+        die "containerd $containerd_version is still older than $minimum, the oldest Kubernetes $P_K8S_VERSION runs on: Docker's repository has nothing newer"
+    fi
+    systemctl restart containerd
+    rm -f "$containerd_upgrade"
+    changed "containerd.io at $containerd_version, containerd restarted"
+fi
 
 step kubeadm
 if [[ $(installed_version kubeadm) != "$P_K8S_VERSION" ]]; then
