@@ -9,8 +9,9 @@ const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.get
 const cluster = new Cluster(config.cluster.name, {
     config: config.cluster,
     sshPrivateKey: config.sshPrivateKey,
-    previous: pulumi.all(["clusterName", "kubernetesVersion", "nodes", "joinedNodes"].map((k) => self.getOutput(k)))
-        .apply(([clusterName, kubernetesVersion, nodes, joinedNodes]) => ({ clusterName, kubernetesVersion, nodes, joinedNodes })),
+    previous: pulumi.all(["clusterName", "kubernetesVersion", "nodes", "joinedNodes", "kubeconfigExpires"].map((k) => self.getOutput(k)))
+        .apply(([clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires]) =>
+            ({ clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires })),
 });
 
 export const clusterName = config.cluster.name;
@@ -20,6 +21,7 @@ export const nodes = cluster.nodes;
 export const joinedNodes = cluster.joinedNodes;
 export const caCertHash = cluster.controlPlane.caCertHash;
 export const kubeconfig = cluster.controlPlane.kubeconfig;
+export const kubeconfigExpires = cluster.controlPlane.kubeconfigExpires;
 export const joinCommand = cluster.controlPlane.joinCommand;
 export const registryUser = cluster.platform?.registry?.user;
 export const registryPassword = cluster.platform?.registry?.password;

@@ -85,6 +85,10 @@ export class Cluster extends pulumi.ComponentResource {
             node: first,
             connection: connection[first.name],
             gate: version,
+            previousKubeconfigExpiry: pulumi.output(args.previous).apply((p) => {
+                const expiry = (p as PreviousDeploy | undefined)?.kubeconfigExpires;
+                return typeof expiry === "string" ? expiry : undefined;
+            }),
             dependsOn: [preparations[first.name].command],
         }, { parent: this });
 
@@ -151,7 +155,7 @@ export class Cluster extends pulumi.ComponentResource {
             kubeconfig: this.controlPlane.kubeconfig,
             // Objects are applied as declared, with the program as their field manager.
             enableServerSideApply: true,
-        }, { parent: this, dependsOn: [this.controlPlane.init, ...Object.values(joins).map((j) => j.join)] });
+        }, { parent: this, dependsOn: [this.controlPlane.init, this.controlPlane.kubeconfigReadback, ...Object.values(joins).map((j) => j.join)] });
         this.overlay = new Overlay(`${name}-overlay`, { provider: this.provider, podCidr: config.networks.pods }, { parent: this });
         if (config.platform) {
             // Pods need the overlay before anything of the platform can run.

@@ -36,6 +36,9 @@ export function placeholderKubeconfig(server: string): string {
 
 export const PLACEHOLDER_CA_HASH = `sha256:${"0".repeat(64)}`;
 
+/** The expiry of the placeholder kubeconfig's certificate: plainly not a real one. */
+export const PLACEHOLDER_NOT_AFTER = "9999-12-31T23:59:59Z";
+
 /** A certificate in PEM form that is plainly not a real one. */
 export const PLACEHOLDER_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nplaceholder\n-----END CERTIFICATE-----\n";
 
@@ -67,6 +70,12 @@ export const offlineOutputs: MockOutputs = (type, _name, inputs) => {
                 const endpoint = String(config.find((d) => d.kind === "ClusterConfiguration")?.controlPlaneEndpoint);
                 const kubeconfig = Buffer.from(placeholderKubeconfig(endpoint)).toString("base64");
                 return { stdout: `{"caCertHash": "${PLACEHOLDER_CA_HASH}", "kubeconfig": "${kubeconfig}"}\n`, stderr: "" };
+            }
+            if (bundle.entry === "kubeconfig.sh") {
+                const config = yaml.loadAll(bundle.files["kubeadm.yaml"].content) as Record<string, unknown>[];
+                const endpoint = String(config.find((d) => d.kind === "ClusterConfiguration")?.controlPlaneEndpoint);
+                const kubeconfig = Buffer.from(placeholderKubeconfig(endpoint)).toString("base64");
+                return { stdout: `{"kubeconfig": "${kubeconfig}", "notAfter": "${PLACEHOLDER_NOT_AFTER}"}\n`, stderr: "" };
             }
             if (bundle.entry === "mint-token.sh") {
                 return { stdout: `{"token": "${PLACEHOLDER_TOKEN}"}\n`, stderr: "" };

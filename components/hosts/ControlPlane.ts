@@ -5,6 +5,7 @@ import type { remote } from "@pulumi/command/types/input";
 import { ClusterConfig, NodeConfig } from "../../config";
 import { initBundle } from "./actions";
 import { encodeBundle } from "./bundle";
+import { kubeconfigBundle, parseKubeconfigReadback, renewalTrigger, renewalWarning } from "./credentials";
 import { secretAction } from "./remote";
 
 export interface ControlPlaneArgs {
@@ -18,6 +19,8 @@ export interface ControlPlaneArgs {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** Resolves once the config is allowed against the last deploy (Cluster's gate); default: no gate. */
     readonly gate?: pulumi.Input<string>;
+    /** The stack's kubeconfigExpires output of the last deploy, which says when to renew; default unknown. */
+    readonly previousKubeconfigExpiry?: pulumi.Input<string | undefined>;
 }
 
 /** What init.sh prints on stdout. */
@@ -47,7 +50,7 @@ export function parseReadback(stdout: string): Readback {
  * kubeadm's own output, which prints a join command, stays in a root-only log on the host.
  */
 export class ControlPlane extends pulumi.ComponentResource {
-    /** The admin kubeconfig (secret). */
+    /** The admin kubeconfig (secret), as kubeconfig.sh last read it back. */
     readonly kubeconfig: pulumi.Output<string>;
     /** "sha256:<hex>" of the cluster CA's public key, for --discovery-token-ca-cert-hash. */
     readonly caCertHash: pulumi.Output<string>;
@@ -60,6 +63,10 @@ export class ControlPlane extends pulumi.ComponentResource {
     readonly joinCommand: pulumi.Output<string>;
     /** The init command; joins depend on it. */
     readonly init: command.remote.Command;
+    /** Reads the admin kubeconfig back, renewing its certificate when due (kubeconfig.sh). */
+    readonly kubeconfigReadback: command.remote.Command;
+    /** When the kubeconfig's client certificate expires (RFC 3339): the next deploy's renewal clock. */
+    readonly kubeconfigExpires: pulumi.Output<string>;
 
     constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:cluster:ControlPlane", name, {}, opts);
@@ -76,10 +83,30 @@ export class ControlPlane extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: args.dependsOn });
 
         const readback = this.init.stdout.apply(parseReadback);
-        this.kubeconfig = pulumi.secret(readback.apply((r) => Buffer.from(r.kubeconfig, "base64").toString("utf8")));
         this.caCertHash = pulumi.unsecret(readback.apply((r) => r.caCertHash));
+
+        // The kubeconfig the provider uses is read back apart from init, which never runs again: this
+        // runs again only when the certificate it read last time is due for renewal (credentials.ts).
+        const now = new Date();
+        const trigger = pulumi.output(args.previousKubeconfigExpiry as pulumi.Input<string | undefined>).apply((expiry) => {
+            const warning = renewalWarning(expiry, now, args.node.name);
+            if (warning) {
+                pulumi.log.warn(warning, this);
+            }
+            return renewalTrigger(expiry, now);
+        });
+        this.kubeconfigReadback = secretAction(`${name}-kubeconfig`, {
+            connection: args.connection,
+            stdin: pulumi.output(args.gate).apply(() => encodeBundle(kubeconfigBundle(args.cluster))),
+            triggers: [trigger],
+        }, { parent: this, dependsOn: [this.init] });
+        const kube = this.kubeconfigReadback.stdout.apply(parseKubeconfigReadback);
+        this.kubeconfig = pulumi.secret(kube.apply((k) => Buffer.from(k.kubeconfig, "base64").toString("utf8")));
+        this.kubeconfigExpires = pulumi.unsecret(kube.apply((k) => k.notAfter));
         this.certificateKey = pulumi.secret(certificateKey.hex);
         this.joinCommand = pulumi.secret(pulumi.interpolate`kubeadm join ${args.cluster.controlPlaneEndpoint.text} --token ${tokenId.result}.${tokenSecret.result} --discovery-token-ca-cert-hash ${this.caCertHash}`);
-        this.registerOutputs({ kubeconfig: this.kubeconfig, caCertHash: this.caCertHash, joinCommand: this.joinCommand });
+        this.registerOutputs({
+            kubeconfig: this.kubeconfig, kubeconfigExpires: this.kubeconfigExpires, caCertHash: this.caCertHash, joinCommand: this.joinCommand,
+        });
     }
 }

@@ -23,6 +23,8 @@ export interface PreviousDeploy {
     readonly nodes?: readonly DeployedNode[];
     /** The nodes whose join had succeeded by the end of the last deploy that finished. */
     readonly joinedNodes?: readonly string[];
+    /** When the admin kubeconfig read back then expires. */
+    readonly kubeconfigExpires?: string;
 }
 
 const TWO_DEPLOYS = "remove the node from the inventory in one deploy (it is drained and reset), then add it back as it should be in the next";

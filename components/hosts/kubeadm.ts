@@ -37,6 +37,14 @@ function clusterConfiguration(cluster: ClusterConfig): Record<string, unknown> {
     };
 }
 
+/**
+ * What `kubeadm certs renew` needs instead of the cluster's kubeadm-config ConfigMap, which a client
+ * whose certificate has expired could no longer read.
+ */
+export function renewConfiguration(cluster: ClusterConfig): Record<string, unknown>[] {
+    return [clusterConfiguration(cluster)];
+}
+
 /** Where a control plane's API server listens. */
 function apiEndpoint(node: NodeConfig): Record<string, unknown> {
     return { advertiseAddress: node.address, bindPort: API_SERVER_PORT };

@@ -2,14 +2,17 @@
  * Edits that would reset a live host are refused against the stack's own last outputs, before any host
  * command runs: renaming the cluster or a node, moving a node to another address or role, putting
  * another control plane first. Adding and removing nodes stays allowed. The same outputs say which joins
- * succeeded: one that did not mints a fresh token on the next deploy. And no secret action hands its
- * previous output to the next run's environment.
+ * succeeded: one that did not mints a fresh token on the next deploy; and when the admin kubeconfig's
+ * certificate falls due, which the next deploy renews. And no secret action hands its previous output to
+ * the next run's environment.
  */
 import { spawnSync } from "child_process";
 import { deployProblems, identityProblems, PreviousDeploy } from "../../components/hosts/identity";
 import { ClusterConfig, validateConfig } from "../../config";
-import { clusterOf, ofType, rawConfig, REPO, runStack, STACKS } from "../harness";
-import { COMMAND } from "./commands";
+import { decodeBundle } from "../../components/hosts/bundle";
+import { PLACEHOLDER_NOT_AFTER } from "../../tools/offline";
+import { clusterOf, dependsOn, ofType, rawConfig, REPO, runStack, STACKS } from "../harness";
+import { COMMAND, stdinOf } from "./commands";
 
 type Json = Record<string, any>;
 
@@ -122,13 +125,37 @@ describe("a join retried after a failed deploy", () => {
     });
 
     it("takes every node a stack listed before joinedNodes existed for joined", async () => {
-        const e = await runStack("test", { previousOutputs: LAST });
+        const e = await runStack("test", { previousOutputs: { ...LAST } });
         expect(["test-node001", "test-node002"].map((n) => mintOf(e, n).inputs.triggers)).toEqual([["joined"], ["joined"]]);
     });
 
     it("exports which nodes have joined, the first control plane included", async () => {
         const e = await runStack("test");
         expect(e.outputs.joinedNodes).toEqual({ value: ["test-cp01", "test-node001", "test-node002"], secret: false });
+    });
+});
+
+describe("the admin kubeconfig", () => {
+    const readbackOf = (e: Awaited<ReturnType<typeof runStack>>) => e.resources.find((r) => r.name === "lsst-test-control-plane-kubeconfig")!;
+
+    it("is read back after init by kubeconfig.sh, which the provider waits for, and its expiry exported", async () => {
+        const e = await runStack("test");
+        const readback = readbackOf(e);
+        expect(decodeBundle(stdinOf(readback)).entry).toBe("kubeconfig.sh");
+        expect(readback.inputs.triggers).toEqual(["current"]);
+        expect(dependsOn(e, readback, e.resources.find((r) => r.name === "lsst-test-control-plane-init")!)).toBe(true);
+        expect(dependsOn(e, e.resources.find((r) => r.type === "pulumi:providers:kubernetes")!, readback)).toBe(true);
+        expect(e.outputs.kubeconfigExpires).toEqual({ value: PLACEHOLDER_NOT_AFTER, secret: false });
+        expect(e.outputs.kubeconfig.secret).toBe(true);
+    });
+
+    it("runs again, renewing, once the last deploy's certificate is within a month of expiry", async () => {
+        const soon = new Date(Date.now() + 10 * 24 * 3600 * 1000).toISOString();
+        const e = await runStack("test", { previousOutputs: { ...LAST, kubeconfigExpires: soon } });
+        expect(readbackOf(e).inputs.triggers).toEqual([`renew before ${soon}`]);
+        const later = new Date(Date.now() + 90 * 24 * 3600 * 1000).toISOString();
+        const f = await runStack("test", { previousOutputs: { ...LAST, kubeconfigExpires: later } });
+        expect(readbackOf(f).inputs.triggers).toEqual(["current"]);
     });
 });
 
