@@ -5,10 +5,20 @@
  * in a millisecond and then explodes in whatever walks it, and an anchor used inside its own value makes
  * a cycle that JSON.stringify throws on. Both are refused here, before anything walks the documents.
  */
+import * as fs from "fs";
 import * as yaml from "js-yaml";
 
 /** An input file the tool cannot use; the message names the file. */
 export class InputError extends Error {}
+
+/** A file's text; an unreadable file is an InputError naming it and why (`hint` added to the reason). */
+export function readInputFile(file: string, hint = ""): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}${hint}`);
+    }
+}
 
 /** The most values (mappings, lists and scalars, counting every alias expansion) one file may hold. */
 export const YAML_VALUE_LIMIT = 1_000_000;

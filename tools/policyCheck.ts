@@ -2,24 +2,17 @@
  * The policy pack run offline, for `policy check` (plain manifests) and the synth (what the program
  * registers): the stack's policy config, subjects from files, and violations as one line each.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../policies/policies";
 import { describe as describeObject, KubeObject, kubeType, typeOfManifest } from "../policies/lib/kube";
 import { PackConfig, runPolicies, Subject, Violation } from "../policies/lib/runner";
-import { InputError, loadYamlDocuments } from "./inputs";
+import { InputError, loadYamlDocuments, readInputFile } from "./inputs";
 
 export const POLICY_CONFIG_DIR = path.resolve(__dirname, "..", "policies", "config");
 
 /** The stack's policy config (the file `pulumi preview --policy-pack-config` is given), or FILE. */
 export function readPackConfig(stack: string, file = path.join(POLICY_CONFIG_DIR, `${stack}.json`)): { file: string; config: PackConfig } {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        const hint = file.startsWith(POLICY_CONFIG_DIR) ? ` (is "${stack}" a stack?)` : "";
-        throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}${hint}`);
-    }
+    const text = readInputFile(file, file.startsWith(POLICY_CONFIG_DIR) ? ` (is "${stack}" a stack?)` : "");
     try {
         const config = JSON.parse(text);
         if (typeof config !== "object" || config === null || Array.isArray(config)) {
@@ -33,12 +26,7 @@ export function readPackConfig(stack: string, file = path.join(POLICY_CONFIG_DIR
 
 /** Every Kubernetes object in a YAML (multi-document) or JSON file; `kind: List` is unpacked. */
 export function readManifests(file: string): KubeObject[] {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
+    const text = readInputFile(file);
     // YAML is a superset of JSON, so one parser reads both.
     const docs = loadYamlDocuments(text, file, "YAML or JSON");
     const objects: KubeObject[] = [];

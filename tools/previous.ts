@@ -4,9 +4,8 @@
  * form (secrets as "[secret]", as the CLI prints them without --show-secrets), so one run's
  * outputs.json is the next run's --previous.
  */
-import * as fs from "fs";
 import { Evaluation } from "./evaluate";
-import { InputError } from "./inputs";
+import { InputError, readInputFile } from "./inputs";
 
 export type StackOutputs = Record<string, unknown>;
 
@@ -14,12 +13,7 @@ export type StackOutputs = Record<string, unknown>;
 export const SECRET_OUTPUT = "[secret]";
 
 export function readPreviousOutputs(file: string): StackOutputs {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
+    const text = readInputFile(file);
     let value: unknown;
     try {
         value = JSON.parse(text);

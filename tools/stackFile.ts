@@ -4,9 +4,8 @@
  * (it normally does not: operators set it with `pulumi config set --secret`), becomes a placeholder
  * that is still passed as a secret, so the program treats it exactly as it would treat the real one.
  */
-import * as fs from "fs";
 import { PROJECT, SSH_KEY } from "../config";
-import { InputError, loadYamlDocuments } from "./inputs";
+import { InputError, loadYamlDocuments, readInputFile } from "./inputs";
 
 export { InputError } from "./inputs";
 
@@ -21,12 +20,7 @@ export interface RawStackConfig {
 }
 
 export function readStackFile(file: string): RawStackConfig {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
+    const text = readInputFile(file);
     const docs = loadYamlDocuments(text, file);
     if (docs.length > 1) {
         throw new InputError(`${file}: holds ${docs.length} YAML documents; a stack file is one`);
