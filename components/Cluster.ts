@@ -54,8 +54,9 @@ export class Cluster extends pulumi.ComponentResource {
         // Every host command takes the pin through this gate, so a refused edit stops them all before any
         // runs, in preview too; and a failed program never reaches the engine's deletes, so no host
         // resource left out of a refused config is reset.
-        const version = pulumi.output(args.previous).apply((previous) => {
-            const problems = deployProblems(previous as PreviousDeploy | undefined, config);
+        const previousDeploy = pulumi.output(args.previous) as pulumi.Output<PreviousDeploy | undefined>;
+        const version = previousDeploy.apply((previous) => {
+            const problems = deployProblems(previous, config);
             if (problems.length === 1) {
                 throw new pulumi.RunError(problems[0]);
             }
@@ -85,10 +86,7 @@ export class Cluster extends pulumi.ComponentResource {
             node: first,
             connection: connection[first.name],
             gate: version,
-            previousKubeconfigExpiry: pulumi.output(args.previous).apply((p) => {
-                const expiry = (p as PreviousDeploy | undefined)?.kubeconfigExpires;
-                return typeof expiry === "string" ? expiry : undefined;
-            }),
+            previousKubeconfigExpiry: previousDeploy.apply((p) => (typeof p?.kubeconfigExpires === "string" ? p.kubeconfigExpires : undefined)),
             dependsOn: [preparations[first.name].command],
         }, { parent: this });
 
@@ -125,8 +123,7 @@ export class Cluster extends pulumi.ComponentResource {
             controlPlaneConnection: connection[first.name],
             caCertHash: this.controlPlane.caCertHash,
             certificateKey: this.controlPlane.certificateKey,
-            mintTrigger: pulumi.output(args.previous).apply((p) =>
-                (node.unreachable || joinedBefore(p as PreviousDeploy | undefined, node.name) ? "joined" : attempt)),
+            mintTrigger: previousDeploy.apply((p) => (node.unreachable || joinedBefore(p, node.name) ? "joined" : attempt)),
             gate: version,
             dependsOn: [preparations[node.name].command, ...after],
         });

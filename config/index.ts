@@ -4,7 +4,7 @@
  * file in one pass instead of one `pulumi up` per typo. The rules are zod schemas, one module per
  * section; schema/stack.schema.json is generated from the same schemas for editors.
  */
-export { ConfigError, readConfig, secretConfigKeys, validateConfig } from "./read";
+export { ConfigError, readConfig, validateConfig } from "./read";
 export type { StackConfig } from "./read";
 export { ETCD_BACKUP_PREFIX, PROJECT, SSH_KEY } from "./stack";
 export { FILESETS, PLATFORM_NAMESPACES } from "./platform";

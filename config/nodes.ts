@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { ref } from "./problems";
 import { hostKey } from "./ssh";
-import { ALWAYS, DNS_SUBDOMAIN, flag, IPV4_PATTERN, isIPv4, isRecord, list, oneOf, record, text } from "./values";
+import { ALWAYS, DNS_SUBDOMAIN, flag, IPV4_PATTERN, isIPv4, isRecord, list, oneOf, record, repeats, text } from "./values";
 
 export const NODE_ROLES = ["control-plane", "worker"] as const;
 
@@ -18,25 +18,6 @@ const node = record({
             "from the inventory only drains and deletes it from the API. Default false.",
     }),
 });
-
-/** Indexes of the items whose `key` holds a valid value that an earlier item already holds. */
-function repeats(items: readonly unknown[], key: string, valid: (v: string) => boolean): { at: number; first: number; value: string }[] {
-    const seen = new Map<string, number>();
-    const found: { at: number; first: number; value: string }[] = [];
-    items.forEach((item, at) => {
-        const v = isRecord(item) ? item[key] : undefined;
-        if (typeof v !== "string" || !valid(v)) {
-            return;
-        }
-        const first = seen.get(v);
-        if (first === undefined) {
-            seen.set(v, at);
-        } else {
-            found.push({ at, first, value: v });
-        }
-    });
-    return found;
-}
 
 const isControlPlane = (n: unknown) => isRecord(n) && n.role === "control-plane";
 

@@ -89,6 +89,25 @@ export function quantityText(describe: string, opts: { aboveZero?: boolean } = {
         .meta({ pattern: QUANTITY.source });
 }
 
+/** Indexes of the items whose `key` holds a valid value that an earlier item already holds. */
+export function repeats(items: readonly unknown[], key: string, valid: (v: string) => boolean): { at: number; first: number; value: string }[] {
+    const seen = new Map<string, number>();
+    const found: { at: number; first: number; value: string }[] = [];
+    items.forEach((item, at) => {
+        const v = isRecord(item) ? item[key] : undefined;
+        if (typeof v !== "string" || !valid(v)) {
+            return;
+        }
+        const first = seen.get(v);
+        if (first === undefined) {
+            seen.set(v, at);
+        } else {
+            found.push({ at, first, value: v });
+        }
+    });
+    return found;
+}
+
 /**
  * For cross-field refinements: they run even when a field they join has a problem of its own, so every
  * problem shows in one pass. Their value may then be anything, so they take it as `unknown`.

@@ -6,7 +6,7 @@ import { ClusterConfig, NodeConfig } from "../../config";
 import { initBundle } from "./actions";
 import { encodeBundle } from "./bundle";
 import { kubeconfigBundle, parseKubeconfigReadback, renewalTrigger, renewalWarning } from "./credentials";
-import { secretAction } from "./remote";
+import { lastLineObject, secretAction } from "./remote";
 
 export interface ControlPlaneArgs {
     /** The validated cluster (version pin, endpoint, networks); no default. */
@@ -31,16 +31,11 @@ export interface Readback {
 
 /** Reads init.sh's last line of stdout; throws without echoing it (it holds the kubeconfig). */
 export function parseReadback(stdout: string): Readback {
-    let parsed: Partial<Readback> = {};
-    try {
-        parsed = JSON.parse(stdout.trim().split("\n").pop() ?? "");
-    } catch {
-        // Reported below, without echoing stdout: it may hold the kubeconfig.
-    }
-    if (!/^sha256:[0-9a-f]{64}$/.test(parsed.caCertHash ?? "") || typeof parsed.kubeconfig !== "string") {
+    const parsed = lastLineObject(stdout);
+    if (typeof parsed.caCertHash !== "string" || !/^sha256:[0-9a-f]{64}$/.test(parsed.caCertHash) || typeof parsed.kubeconfig !== "string") {
         throw new Error("init.sh did not print the CA hash and kubeconfig on its last line of stdout");
     }
-    return parsed as Readback;
+    return { caCertHash: parsed.caCertHash, kubeconfig: parsed.kubeconfig };
 }
 
 /**

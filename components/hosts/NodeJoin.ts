@@ -4,7 +4,7 @@ import type { remote } from "@pulumi/command/types/input";
 import { ClusterConfig, NodeConfig } from "../../config";
 import { drainBundle, joinBundle, mintTokenBundle } from "./actions";
 import { bootstrapCommand, encodeBundle } from "./bundle";
-import { onHost, secretAction } from "./remote";
+import { lastLineObject, onHost, secretAction } from "./remote";
 
 export interface NodeJoinArgs {
     /** The validated cluster (endpoint, version pin); no default. */
@@ -37,12 +37,7 @@ export interface NodeJoinArgs {
 
 /** Reads mint-token.sh's last line of stdout; throws without echoing it (it holds the token). */
 export function parseToken(stdout: string): string {
-    let token: unknown;
-    try {
-        token = JSON.parse(stdout.trim().split("\n").pop() ?? "").token;
-    } catch {
-        // Reported below.
-    }
+    const token = lastLineObject(stdout).token;
     if (typeof token !== "string" || !/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token)) {
         throw new Error("mint-token.sh did not print a token on its last line of stdout");
     }

@@ -8,6 +8,7 @@
 import { ClusterConfig } from "../../config";
 import { Bundle, renderParams, script } from "./bundle";
 import { renderDocuments, renewConfiguration } from "./kubeadm";
+import { lastLineObject } from "./remote";
 
 /** How long before its expiry the admin certificate is renewed, and the operator warned: a month. */
 export const RENEW_DAYS = 30;
@@ -35,16 +36,11 @@ export function kubeconfigBundle(cluster: ClusterConfig): Bundle {
 
 /** Reads kubeconfig.sh's last line of stdout; throws without echoing it (it holds the kubeconfig). */
 export function parseKubeconfigReadback(stdout: string): KubeconfigReadback {
-    let parsed: Partial<KubeconfigReadback> = {};
-    try {
-        parsed = JSON.parse(stdout.trim().split("\n").pop() ?? "");
-    } catch {
-        // Reported below.
-    }
-    if (typeof parsed.kubeconfig !== "string" || typeof parsed.notAfter !== "string" || Number.isNaN(Date.parse(parsed.notAfter))) {
+    const { kubeconfig, notAfter } = lastLineObject(stdout);
+    if (typeof kubeconfig !== "string" || typeof notAfter !== "string" || Number.isNaN(Date.parse(notAfter))) {
         throw new Error("kubeconfig.sh did not print the kubeconfig and its expiry on its last line of stdout");
     }
-    return parsed as KubeconfigReadback;
+    return { kubeconfig, notAfter };
 }
 
 /**

@@ -43,6 +43,19 @@ export function secretAction(name: string, args: SecretActionArgs, opts: pulumi.
 }
 
 /**
+ * The JSON object a node script prints as its last line of stdout for the program, or {} when that line
+ * is not one. The caller says what was missing, never echoing stdout: it may hold a secret.
+ */
+export function lastLineObject(stdout: string): Record<string, unknown> {
+    try {
+        const parsed: unknown = JSON.parse(stdout.trim().split("\n").pop() ?? "");
+        return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+    } catch {
+        return {};
+    }
+}
+
+/**
  * Options for a command that runs on the node itself. For a node marked unreachable it is never run
  * again: a changed input is ignored, and removing the node drops the command without dialling the host.
  */

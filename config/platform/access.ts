@@ -1,7 +1,7 @@
 /** Who is who on the cluster (technote 000 "Actors", "Users"; 001 "Namespaces"): the groups RBAC binds. */
 import { z } from "zod";
 import { ref } from "../problems";
-import { ALWAYS, DNS_LABEL, GROUP_NAME, isRecord, list, oneOf, record, text } from "../values";
+import { ALWAYS, DNS_LABEL, GROUP_NAME, list, oneOf, record, repeats, text } from "../values";
 
 /** Namespaces the platform itself owns; no development group may take one. */
 export const PLATFORM_NAMESPACES = ["jupyter-lsst", "registry", "htcondor", "kube-bench", "multicast-check", "kubernetes-dashboard"];
@@ -32,19 +32,9 @@ export const developerGroups = list(developerGroup).superRefine((items: unknown,
     if (!Array.isArray(items)) {
         return;
     }
-    const seen = new Map<string, number>();
-    items.forEach((item: unknown, i: number) => {
-        const ns = isRecord(item) ? item.namespace : undefined;
-        if (typeof ns !== "string" || !DNS_LABEL.test(ns) || isReserved(ns)) {
-            return;
-        }
-        const first = seen.get(ns);
-        if (first === undefined) {
-            seen.set(ns, i);
-        } else {
-            ctx.addIssue({ code: "custom", path: [i, "namespace"], message: `${JSON.stringify(ns)} is already used by {ref}`, params: ref(2, first) });
-        }
-    });
+    for (const { at, first, value } of repeats(items, "namespace", (ns) => DNS_LABEL.test(ns) && !isReserved(ns))) {
+        ctx.addIssue({ code: "custom", path: [at, "namespace"], message: `${JSON.stringify(value)} is already used by {ref}`, params: ref(2, first) });
+    }
 }, ALWAYS).meta({ description: "One namespace per development group (technote 001 \"Namespaces\")." });
 
 export type PlatformGroups = z.output<typeof groups>;

@@ -1,6 +1,6 @@
 /** Technote 000 "Batch Services" (use cases BCS 1-5): HTCondor worker pools that join a central manager. */
 import { z } from "zod";
-import { ALWAYS, isHost, isPort, isRecord, list, quantityText, record, size, text, whole } from "../values";
+import { ALWAYS, isHost, isPort, list, quantityText, record, repeats, size, text, whole } from "../values";
 import { image } from "./images";
 
 const POOL_NAME = /^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/;
@@ -23,17 +23,9 @@ export const htcondor = record({
         if (!Array.isArray(items)) {
             return;
         }
-        const seen = new Set<string>();
-        items.forEach((item: unknown, i: number) => {
-            const name = isRecord(item) ? item.name : undefined;
-            if (typeof name !== "string" || !POOL_NAME.test(name)) {
-                return;
-            }
-            if (seen.has(name)) {
-                ctx.addIssue({ code: "custom", path: [i, "name"], message: `${JSON.stringify(name)} is already a pool` });
-            }
-            seen.add(name);
-        });
+        for (const { at, value } of repeats(items, "name", (n) => POOL_NAME.test(n))) {
+            ctx.addIssue({ code: "custom", path: [at, "name"], message: `${JSON.stringify(value)} is already a pool` });
+        }
     }, ALWAYS).meta({ description: "The pools, each in its own namespace htcondor-<name>." }),
 });
 

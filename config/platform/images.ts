@@ -11,7 +11,7 @@ export function image(description: string) {
         .meta({ description });
 }
 
-/** Pinned, and to an exact image: what requireDigests asks for. */
-export function hasDigest(s: string): boolean {
-    return DIGEST.test(s) && PINNED_IMAGE.test(s) && !LATEST.test(s);
+/** A reference image() accepts that names no digest: what requireDigests refuses. */
+export function lacksDigest(s: string): boolean {
+    return PINNED_IMAGE.test(s) && !LATEST.test(s) && !DIGEST.test(s);
 }

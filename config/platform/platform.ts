@@ -1,12 +1,12 @@
 /** `platform`: what the cluster carries beyond Kubernetes itself; absent, the cluster gets only its overlay. */
 import { z } from "zod";
 import { quote } from "../problems";
-import { ALWAYS, flag, isRecord, PINNED_IMAGE, record } from "../values";
+import { ALWAYS, flag, isRecord, record } from "../values";
 import { developerAccess, developerGroups, groups } from "./access";
 import { etcdBackup } from "./etcdBackup";
 import { filesets } from "./filesets";
 import { htcondor } from "./htcondor";
-import { hasDigest } from "./images";
+import { lacksDigest } from "./images";
 import { jupyter } from "./jupyter";
 import { registry } from "./registry";
 
@@ -46,7 +46,7 @@ export const platform = record({
     for (const section of ["htcondor", "etcdBackup"]) {
         const s = value[section];
         const ref = isRecord(s) ? s.image : undefined;
-        if (typeof ref === "string" && PINNED_IMAGE.test(ref) && !hasDigest(ref)) {
+        if (typeof ref === "string" && lacksDigest(ref)) {
             ctx.addIssue({
                 code: "custom", path: [section, "image"],
                 message: `${quote(ref)} has no digest, and platform.requireDigests pulls by digest only: name it as host/name:tag@sha256:…`,

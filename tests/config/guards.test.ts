@@ -6,7 +6,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, SSH_KEY, validateConfig } from "../../config";
+import { secretConfigKeys } from "../../config/read";
 import { FAKE_SSH_KEY, rawConfig, REPO, STACKS, StackName } from "../harness";
 
 type Json = Record<string, any>;
@@ -142,6 +144,13 @@ describe("images", () => {
         expect(problems("test", (_, p) => (p.htcondor.image = image.replace("prod", "test")))).toEqual([]);
     });
 
+    it("never tells an image with a digest that it has none", () => {
+        const image = `registry.lsst-prod.example.org/htcondor/execute:latest@sha256:${"3f1c".repeat(16)}`;
+        expect(problems("prod", (_, p) => (p.htcondor.image = image))).toEqual([
+            `platform.htcondor.image: ${JSON.stringify(image)} is pinned to latest, which moves: name a version tag or a digest`,
+        ]);
+    });
+
     it.each(STACKS)("keeps %s's requireDigests in step with its trusted-images policy", (stack) => {
         const policy = JSON.parse(fs.readFileSync(path.join(REPO, "policies", "config", `${stack}.json`), "utf8"));
         const platform = validateConfig(rawConfig(stack).config).config!.platform!;
@@ -158,6 +167,11 @@ describe("the SSH private key", () => {
                 "`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`, and replace the key, which has been exposed",
         ]);
         expect(found.join("\n")).not.toContain(FAKE_SSH_KEY.split("\n")[1]);
+    });
+
+    it("is known for a secret through the engine's own list, which the pinned @pulumi/pulumi still exposes", () => {
+        pulumi.runtime.setAllConfig({ [`${PROJECT}:cluster`]: "{}", [`${PROJECT}:${SSH_KEY}`]: "k" }, [`${PROJECT}:${SSH_KEY}`]);
+        expect(secretConfigKeys([`${PROJECT}:cluster`, `${PROJECT}:${SSH_KEY}`])).toEqual([`${PROJECT}:${SSH_KEY}`]);
     });
 
     it("is accepted as a secret", () => {
