@@ -125,7 +125,8 @@ export class Cluster extends pulumi.ComponentResource {
             certificateKey: this.controlPlane.certificateKey,
             mintTrigger: previousDeploy.apply((p) => (node.unreachable || joinedBefore(p, node.name) ? "joined" : attempt)),
             gate: version,
-            dependsOn: [preparations[node.name].command, ...after],
+            // The first control plane's reset is deleted only after every node's drain and reset.
+            dependsOn: [preparations[node.name].command, this.controlPlane.reset, ...after],
         });
         let previous: pulumi.Resource = firstUpgraded;
         for (const node of config.nodes.filter((n) => n.role === "control-plane" && n !== first)) {
@@ -152,7 +153,10 @@ export class Cluster extends pulumi.ComponentResource {
             kubeconfig: this.controlPlane.kubeconfig,
             // Objects are applied as declared, with the program as their field manager.
             enableServerSideApply: true,
-        }, { parent: this, dependsOn: [this.controlPlane.init, this.controlPlane.kubeconfigReadback, ...Object.values(joins).map((j) => j.join)] });
+        }, {
+            parent: this,
+            dependsOn: [this.controlPlane.init, this.controlPlane.reset, this.controlPlane.kubeconfigReadback, ...Object.values(joins).map((j) => j.join)],
+        });
         this.overlay = new Overlay(`${name}-overlay`, { provider: this.provider, podCidr: config.networks.pods }, { parent: this });
         if (config.platform) {
             // Pods need the overlay before anything of the platform can run.

@@ -28,6 +28,8 @@ export interface RecordedResource {
     readonly ignoreChanges: readonly string[];
     /** Deleting the resource drops it from the state without running its delete. */
     readonly retainOnDelete: boolean;
+    /** A replace deletes the old resource before it creates the new one. */
+    readonly deleteBeforeReplace: boolean;
     readonly customTimeouts?: Record<string, string>;
 }
 
@@ -157,6 +159,7 @@ function record(monitor: any, req: any): RecordedResource {
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         ignoreChanges: req.getIgnorechangesList(),
         retainOnDelete: req.getRetainondelete() ?? false,
+        deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
         ...(Object.keys(customTimeouts).length ? { customTimeouts } : {}),
     };
 }

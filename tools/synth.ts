@@ -169,6 +169,7 @@ function resourcesJson(evaluation: Evaluation): string {
         secretInputs: r.secretInputs,
         additionalSecretOutputs: r.additionalSecretOutputs,
         ...(r.customTimeouts ? { customTimeouts: r.customTimeouts } : {}),
+        ...(r.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
         inputs: redactedInputs(r),
     }));
     const outputs = Object.fromEntries(Object.entries(evaluation.outputs)

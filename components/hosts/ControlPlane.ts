@@ -3,10 +3,10 @@ import * as command from "@pulumi/command";
 import * as random from "@pulumi/random";
 import type { remote } from "@pulumi/command/types/input";
 import { ClusterConfig, NodeConfig } from "../../config";
-import { initBundle } from "./actions";
+import { initBundle, resetBundle } from "./actions";
 import { encodeBundle } from "./bundle";
 import { kubeconfigBundle, parseKubeconfigReadback, renewalTrigger, renewalWarning } from "./credentials";
-import { lastLineObject, secretAction } from "./remote";
+import { deleteAction, lastLineObject, secretAction } from "./remote";
 
 export interface ControlPlaneArgs {
     /** The validated cluster (version pin, endpoint, networks); no default. */
@@ -58,6 +58,11 @@ export class ControlPlane extends pulumi.ComponentResource {
     readonly joinCommand: pulumi.Output<string>;
     /** The init command; joins depend on it. */
     readonly init: command.remote.Command;
+    /**
+     * Resets the host on `pulumi destroy`; every join and the provider depend on it, so it runs last,
+     * once every other node has been drained and reset.
+     */
+    readonly reset: command.remote.Command;
     /** Reads the admin kubeconfig back, renewing its certificate when due (kubeconfig.sh). */
     readonly kubeconfigReadback: command.remote.Command;
     /** When the kubeconfig's client certificate expires (RFC 3339): the next deploy's renewal clock. */
@@ -69,16 +74,20 @@ export class ControlPlane extends pulumi.ComponentResource {
         const tokenSecret = new random.RandomString(`${name}-token-secret`, { length: 16, special: false, upper: false }, { parent: this });
         const certificateKey = new random.RandomBytes(`${name}-certificate-key`, { length: 32 }, { parent: this });
 
-        // Only on `pulumi destroy` does the delete run: the first control plane is the cluster; it goes last.
         this.init = secretAction(`${name}-init`, {
             connection: args.connection,
             stdin: pulumi.all([tokenId.result, tokenSecret.result, certificateKey.hex, args.gate]).apply(([id, secret, key]) =>
                 encodeBundle(initBundle(args.cluster, args.node, { token: `${id}.${secret}`, certificateKey: key }))),
-            deleteEntry: "reset.sh",
         }, { parent: this, dependsOn: args.dependsOn });
 
         const readback = this.init.stdout.apply(parseReadback);
         this.caCertHash = pulumi.unsecret(readback.apply((r) => r.caCertHash));
+        // The first control plane is the cluster: its reset is the last delete of `pulumi destroy`.
+        this.reset = deleteAction(`${name}-reset`, {
+            connection: args.connection,
+            entry: "reset.sh",
+            stdin: pulumi.all([this.caCertHash, args.gate]).apply(([caCertHash]) => encodeBundle(resetBundle(args.cluster, args.node, caCertHash, true))),
+        }, { parent: this, dependsOn: [this.init] });
 
         // The kubeconfig the provider uses is read back apart from init, which never runs again: this
         // runs again only when the certificate it read last time is due for renewal (credentials.ts).

@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { remote } from "@pulumi/command/types/input";
 import { ClusterConfig, NodeConfig } from "../../config";
-import { drainBundle, joinBundle, mintTokenBundle } from "./actions";
-import { bootstrapCommand, encodeBundle } from "./bundle";
-import { lastLineObject, onHost, secretAction } from "./remote";
+import { drainBundle, joinBundle, mintTokenBundle, resetBundle } from "./actions";
+import { encodeBundle } from "./bundle";
+import { deleteAction, lastLineObject, onHost, secretAction } from "./remote";
 
 export interface NodeJoinArgs {
     /** The validated cluster (endpoint, version pin); no default. */
@@ -50,11 +50,15 @@ export function parseToken(stdout: string): string {
  * of the join, so the init token's 24-hour life never matters, then `kubeadm join` on the node with the
  * CA hash pinned. Both run once: a new token or key never re-joins a node, join.sh skips a host that
  * already has kubelet.conf, and stops (asking for a reset) when an earlier join died after writing it.
- * Leaving: drain, delete from the API, reset the host.
+ * Leaving: drain, delete from the API, reset the host. The join itself has no delete, so a replace of it
+ * never resets the host; the reset is a command of its own, whose script refuses while the node is
+ * still in the cluster's API.
  */
 export class NodeJoin extends pulumi.ComponentResource {
-    /** The join command on the node (its delete resets the host); later steps on this node depend on it. */
+    /** The join command on the node; later steps on this node depend on it. */
     readonly join: command.remote.Command;
+    /** Resets the host when the node leaves the inventory, after its drain. */
+    readonly reset: command.remote.Command;
     /** Drains and deletes the node from the API when it leaves the inventory. */
     readonly drain: command.remote.Command;
 
@@ -76,18 +80,21 @@ export class NodeJoin extends pulumi.ComponentResource {
                     caCertHash,
                     ...(node.role === "control-plane" ? { certificateKey } : {}),
                 }))),
-            deleteEntry: "reset.sh",
         }, { parent: this, dependsOn: args.dependsOn, ...onHost(node) });
 
-        // Removal runs in reverse dependency order: this resource depends on the join, so deleting the
-        // node from the inventory first drains and deletes it from the API (here, on the control plane),
-        // then resets the host (the join's delete). Its create only stores the bundle for that moment.
-        this.drain = new command.remote.Command(`${name}-drain`, {
+        // Removal runs in reverse dependency order: the drain depends on the reset, which depends on the
+        // join, so deleting the node from the inventory first drains and deletes it from the API (on
+        // the control plane), then resets the host.
+        this.reset = deleteAction(`${name}-reset`, {
+            connection: args.connection,
+            entry: "reset.sh",
+            stdin: pulumi.all([args.caCertHash, args.gate]).apply(([caCertHash]) => encodeBundle(resetBundle(cluster, node, caCertHash, false))),
+        }, { parent: this, dependsOn: [this.join], ...onHost(node) });
+        this.drain = deleteAction(`${name}-drain`, {
             connection: args.controlPlaneConnection,
-            create: "cat >/dev/null",
-            delete: bootstrapCommand("drain.sh"),
+            entry: "drain.sh",
             stdin: pulumi.output(args.gate).apply(() => encodeBundle(drainBundle(cluster, node, args.drainTimeout ?? "300s"))),
-        }, { parent: this, dependsOn: [this.join], customTimeouts: { delete: "20m" } });
+        }, { parent: this, dependsOn: [this.reset] });
         this.registerOutputs({});
     }
 }

@@ -26,23 +26,13 @@ function params(values: Record<string, string>): BundleFile {
     return secretFile(renderParams(values));
 }
 
-/**
- * What reset.sh checks the host against before it resets it: a delete runs with the bundle stored in
- * the state, whose address may since be another host's. The CA hash, where the bundle is built after
- * init, says which cluster better than its name does (reset.sh says why).
- */
-function resetParams(cluster: ClusterConfig, node: NodeConfig, caCertHash?: string): BundleFile {
-    return params({ NODE_NAME: node.name, CLUSTER_NAME: cluster.name, ...(caCertHash ? { CA_CERT_HASH: caCertHash } : {}) });
-}
-
-/** kubeadm init on the first control plane; reset.sh rides along for `pulumi destroy`. */
+/** kubeadm init on the first control plane. */
 export function initBundle(cluster: ClusterConfig, node: NodeConfig, secrets: InitSecrets): Bundle {
     return {
         entry: "init.sh",
         files: {
-            ...scripts("init.sh", "reset.sh"),
+            ...scripts("init.sh"),
             "kubeadm.yaml": secretFile(renderDocuments(initConfiguration(cluster, node, secrets))),
-            "params.env": resetParams(cluster, node),
         },
     };
 }
@@ -61,14 +51,30 @@ export function mintTokenBundle(cluster: ClusterConfig, node: NodeConfig, first:
     };
 }
 
-/** kubeadm join on the node; reset.sh rides along for the node's removal. */
+/** kubeadm join on the node. */
 export function joinBundle(cluster: ClusterConfig, node: NodeConfig, secrets: JoinSecrets): Bundle {
     return {
         entry: "join.sh",
         files: {
-            ...scripts("join.sh", "reset.sh"),
+            ...scripts("join.sh"),
             "kubeadm.yaml": secretFile(renderDocuments(joinConfiguration(cluster, node, secrets))),
-            "params.env": resetParams(cluster, node, secrets.caCertHash),
+        },
+    };
+}
+
+/**
+ * Reset a node that has left the cluster, on the node itself; FIRST for the first control plane, which
+ * leaves only with the cluster. What reset.sh checks the host against before it resets it: a delete
+ * runs with the bundle stored in the state, whose address may since be another host's.
+ */
+export function resetBundle(cluster: ClusterConfig, node: NodeConfig, caCertHash: string, first: boolean): Bundle {
+    return {
+        entry: "reset.sh",
+        files: {
+            ...scripts("reset.sh"),
+            "params.env": params({
+                NODE_NAME: node.name, CLUSTER_NAME: cluster.name, CA_CERT_HASH: caCertHash, RESET_ROLE: first ? "first-control-plane" : "member",
+            }),
         },
     };
 }

@@ -10,8 +10,6 @@ export interface SecretActionArgs {
     readonly connection: remote.ConnectionArgs;
     /** The encoded bundle; made a secret here. */
     readonly stdin: pulumi.Input<string>;
-    /** Another entry of the same bundle to run when the resource is deleted. */
-    readonly deleteEntry?: string;
     /** Create and delete timeout; default "20m". */
     readonly timeout?: string;
     /** A change to any of these runs the action again, as a new resource; default none. */
@@ -28,7 +26,6 @@ export function secretAction(name: string, args: SecretActionArgs, opts: pulumi.
     return new command.remote.Command(name, {
         connection: args.connection,
         create: bootstrapCommand(),
-        ...(args.deleteEntry ? { delete: bootstrapCommand(args.deleteEntry) } : {}),
         ...(args.triggers ? { triggers: args.triggers } : {}),
         stdin: pulumi.secret(args.stdin),
         logging: "none",
@@ -37,9 +34,35 @@ export function secretAction(name: string, args: SecretActionArgs, opts: pulumi.
     }, {
         ...opts,
         additionalSecretOutputs: ["stdout", "stderr"],
-        customTimeouts: { create: timeout, update: timeout, ...(args.deleteEntry ? { delete: timeout } : {}) },
+        customTimeouts: { create: timeout, update: timeout },
         ignoreChanges: [...new Set(["stdin", ...(opts.ignoreChanges ?? [])])],
     });
+}
+
+export interface DeleteActionArgs {
+    readonly connection: remote.ConnectionArgs;
+    /** The bundle's entry script, run on delete. */
+    readonly entry: string;
+    /** The encoded bundle; stored again on every deploy that changes it, so fixes reach the delete. */
+    readonly stdin: pulumi.Input<string>;
+    /** Delete timeout; default "20m". */
+    readonly timeout?: string;
+}
+
+/**
+ * A remote action that runs only when its resource is deleted (a drain, a reset), apart from the run-once
+ * command it undoes: its create only stores the bundle, and a changed bundle is stored again by an
+ * update that runs nothing more, so the delete always runs the scripts of the last deploy. A replace
+ * deletes first: one that runs while the host is still wanted then fails in the script's own checks
+ * and changes nothing, where a replacement created first would be left beside a pending delete.
+ */
+export function deleteAction(name: string, args: DeleteActionArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+    return new command.remote.Command(name, {
+        connection: args.connection,
+        create: "cat >/dev/null",
+        delete: bootstrapCommand(args.entry),
+        stdin: args.stdin,
+    }, { ...opts, deleteBeforeReplace: true, customTimeouts: { delete: args.timeout ?? "20m" } });
 }
 
 /**

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { decodeBundle } from "../../components/hosts/bundle";
 import { NodeJoin, parseToken } from "../../components/hosts/NodeJoin";
-import { CA_HASH, CERT_KEY, drainBundle, firstControlPlane, joinBundle, mintBundle, TOKEN } from "../sandbox/joins";
+import { CA_HASH, CERT_KEY, drainBundle, firstControlPlane, joinBundle, mintBundle, resetBundle, TOKEN } from "../sandbox/joins";
 import { CONTROL_PLANE, DEV, expectNoSecrets, joinHost, LOG, mintHost, TEST, WORKER } from "./fixtures";
 
 describe("mint then join, as the program chains them", () => {
@@ -40,7 +40,7 @@ describe("the bundles these suites run are the ones NodeJoin sends", () => {
     test.each([
         ["worker", TEST, WORKER],
         ["control plane", DEV, CONTROL_PLANE],
-    ])("a %s: mint, join and drain bundles, byte for byte", async (_, cluster, node) => {
+    ])("a %s: mint, join, reset and drain bundles, byte for byte", async (_, cluster, node) => {
         const inputs = new Map<string, Record<string, unknown>>();
         await pulumi.runtime.setMocks({
             newResource: (args) => {
@@ -63,6 +63,7 @@ describe("the bundles these suites run are the ones NodeJoin sends", () => {
         });
         const joinStdin = await new Promise<string>((done) => pulumi.unsecret(nj.join.stdin as pulumi.Output<string>).apply(done));
         const drainStdin = await new Promise<string>((done) => pulumi.output(nj.drain.stdin as pulumi.Output<string>).apply(done));
+        const resetStdin = await new Promise<string>((done) => pulumi.output(nj.reset.stdin as pulumi.Output<string>).apply(done));
         await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
         const mintStdin = unwrapSecret(inputs.get("sandbox-token")?.stdin);
@@ -70,5 +71,6 @@ describe("the bundles these suites run are the ones NodeJoin sends", () => {
         expect(decodeBundle(mintStdin as string)).toEqual(mintBundle(cluster, node));
         expect(decodeBundle(joinStdin)).toEqual(joinBundle(cluster, node));
         expect(decodeBundle(drainStdin)).toEqual(drainBundle(node));
+        expect(decodeBundle(resetStdin)).toEqual(resetBundle(cluster, node));
     });
 });

@@ -8,8 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { LEAKS, Sandbox } from "../sandbox";
-import { CA_HASH, CA_HEX, CERT_KEY, joinBundle, lines, TOKEN } from "../sandbox/joins";
+import { JOIN_TOOLS, LEAKS, RESET_TOOLS, Sandbox, writeBundle } from "../sandbox";
+import { CA_HASH, CA_HEX, CERT_KEY, joinBundle, lines, resetBundle, TOKEN } from "../sandbox/joins";
 import {
     ADMIN_CONF, CONTROL_PLANE, DEV, expectNoSecrets, joinHost, KUBELET_CONF, LOG, LOG_DIR, PREPARED_DIRS, TEST, UNFINISHED, WORKER,
 } from "./fixtures";
@@ -31,7 +31,7 @@ describe.each([
 
     test("the bundle's kubeadm.yaml is the rendered JoinConfiguration, the CA hash pinned", () => {
         const bundle = joinBundle(cluster, node);
-        expect(Object.keys(bundle.files).sort()).toEqual(["join.sh", "kubeadm.yaml", "lib.sh", "params.env", "reset.sh"]);
+        expect(Object.keys(bundle.files).sort()).toEqual(["join.sh", "kubeadm.yaml", "lib.sh"]);
         expect(bundle.files["kubeadm.yaml"].mode).toBe("0600");
         const [doc, ...rest] = yaml.loadAll(bundle.files["kubeadm.yaml"].content) as Record<string, any>[];
         expect(rest).toEqual([]);
@@ -147,7 +147,10 @@ describe.each([
     });
 
     test("a join that failed after kubelet.conf was written is not taken for joined: the retry refuses until the host is reset", () => {
-        const sb = joinHost(cluster, node, { joinFails: "after-tls-bootstrap" });
+        const sb = joinHost(cluster, node, {
+            joinFails: "after-tls-bootstrap",
+            host: { standIns: ["id", "kubeadm", "kubectl"], tools: [...new Set([...JOIN_TOOLS, ...RESET_TOOLS])], dirs: PREPARED_DIRS },
+        });
         const failed = sb.run("join.sh");
         expect(failed.status).toBe(1);
         expect(failed.stderr).toContain("join.sh: step 'join' failed: kubeadm join failed;");
@@ -167,7 +170,8 @@ describe.each([
         ]);
         expect(sb.snapshot({ identity: true })).toEqual(tree);
 
-        // After a reset (reset.sh, in the same bundle) the host joins.
+        // After a reset (reset.sh, which finds no Node of that name in the API) the host joins.
+        writeBundle(resetBundle(cluster, node), sb.workDir);
         expect(sb.run("reset.sh").status).toBe(0);
         const joined = sb.run("join.sh");
         expect(joined.status).toBe(0);

@@ -137,32 +137,63 @@ describe.each(STACKS)("removal on stack %s", (stack: StackName) => {
         const e = await runStack(stack);
         for (const node of cluster.nodes.filter((n) => n !== first)) {
             const run = byName(e, `${cluster.name}-${node.name}-join-run`);
+            const reset = byName(e, `${cluster.name}-${node.name}-join-reset`);
             const drain = byName(e, `${cluster.name}-${node.name}-join-drain`);
-            expect(drain.parent).toBe(byName(e, `${cluster.name}-${node.name}-join`).urn);
-            // Deletion runs in reverse dependency order: the drain (which depends on the join) goes first.
-            expect(drain.dependencies).toContain(run.urn);
+            for (const r of [reset, drain]) {
+                expect(r.parent).toBe(byName(e, `${cluster.name}-${node.name}-join`).urn);
+                expect(r.inputs.create).toBe("cat >/dev/null");
+                // Stored again on every deploy that changes it, so a fix to the script reaches the delete.
+                expect(r.ignoreChanges).toEqual([]);
+                expect(r.deleteBeforeReplace).toBe(true);
+                expect(r.customTimeouts?.delete).toBe("20m");
+            }
+            // Deletion runs in reverse dependency order: the drain, then the reset; the join has no delete.
+            expect(drain.dependencies).toContain(reset.urn);
+            expect(reset.dependencies).toContain(run.urn);
+            expect(run.inputs.delete).toBeUndefined();
+            expect(Object.keys(decodeBundle(stdinOf(run)).files).sort()).toEqual(["join.sh", "kubeadm.yaml", "lib.sh"]);
             expect((drain.inputs.connection as Record<string, unknown>).host).toBe(first.address);
-            expect(drain.inputs.create).toBe("cat >/dev/null");
             expect(drain.inputs.delete).toBe(bootstrapCommand("drain.sh"));
             expect(paramsOf(drain)).toEqual({ NODE_NAME: node.name, DRAIN_TIMEOUT: "300s", CLUSTER_NAME: cluster.name });
-            expect(run.inputs.delete).toBe(bootstrapCommand("reset.sh"));
-            expect(Object.keys(decodeBundle(stdinOf(run)).files)).toContain("reset.sh");
+            expect((reset.inputs.connection as Record<string, unknown>).host).toBe(node.address);
+            expect(reset.inputs.delete).toBe(bootstrapCommand("reset.sh"));
+            expect(Object.keys(decodeBundle(stdinOf(reset)).files).sort()).toEqual(["lib.sh", "params.env", "reset.sh"]);
             // What reset.sh checks the host against: the node, its cluster and the CA the node pinned.
-            expect(paramsOf(run)).toEqual({ NODE_NAME: node.name, CLUSTER_NAME: cluster.name, CA_CERT_HASH: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
-            expect(run.customTimeouts?.delete).toBe("20m");
+            expect(paramsOf(reset)).toEqual({
+                NODE_NAME: node.name, CLUSTER_NAME: cluster.name, CA_CERT_HASH: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), RESET_ROLE: "member",
+            });
         }
     });
 
-    it("resets the first control plane only when the whole cluster is destroyed", async () => {
+    it("resets the first control plane only when the whole cluster is destroyed, last", async () => {
         const e = await runStack(stack);
-        const init = ofType(e, COMMAND).find((c) => c.name.endsWith("-init"))!;
-        expect(init.inputs.delete).toBe(bootstrapCommand("reset.sh"));
-        expect(Object.keys(decodeBundle(stdinOf(init)).files)).toContain("reset.sh");
-        // Built before the cluster's CA exists: reset.sh ties the host to the cluster by the name kubeadm init wrote.
-        expect(paramsOf(init)).toEqual({ NODE_NAME: first.name, CLUSTER_NAME: cluster.name });
-        // Every join depends on init, so a destroy resets the other nodes before the first control plane.
+        const init = byName(e, `${cluster.name}-control-plane-init`);
+        const reset = byName(e, `${cluster.name}-control-plane-reset`);
+        expect(init.inputs.delete).toBeUndefined();
+        expect(Object.keys(decodeBundle(stdinOf(init)).files).sort()).toEqual(["init.sh", "kubeadm.yaml", "lib.sh"]);
+        expect(reset.dependencies).toContain(init.urn);
+        expect(reset.inputs.delete).toBe(bootstrapCommand("reset.sh"));
+        expect(reset.deleteBeforeReplace).toBe(true);
+        expect(paramsOf(reset)).toEqual({
+            NODE_NAME: first.name, CLUSTER_NAME: cluster.name, CA_CERT_HASH: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), RESET_ROLE: "first-control-plane",
+        });
+        // Every other node's drain and reset, and every object on the cluster (through the provider),
+        // depend on it, so a destroy deletes them first.
         for (const node of cluster.nodes.filter((n) => n !== first)) {
-            expect(dependsOn(e, byName(e, `${cluster.name}-${node.name}-join-run`), init)).toBe(true);
+            for (const step of ["reset", "drain"]) {
+                expect(dependsOn(e, byName(e, `${cluster.name}-${node.name}-join-${step}`), reset)).toBe(true);
+            }
+        }
+        expect(byName(e, `${cluster.name}-kubernetes`).dependencies).toContain(reset.urn);
+    });
+
+    it("no replace of a host command can reset a host: only the reset commands delete by resetting, and they delete before they replace", async () => {
+        const e = await runStack(stack);
+        const resets = ofType(e, COMMAND).filter((c) => c.inputs.delete === bootstrapCommand("reset.sh")).map((c) => c.name).sort();
+        expect(resets).toEqual([`${cluster.name}-control-plane-reset`,
+            ...cluster.nodes.filter((n) => n !== first).map((n) => `${cluster.name}-${n.name}-join-reset`)].sort());
+        for (const c of ofType(e, COMMAND).filter((x) => x.inputs.delete !== undefined)) {
+            expect(c.deleteBeforeReplace).toBe(true);
         }
     });
 
@@ -173,7 +204,8 @@ describe.each(STACKS)("removal on stack %s", (stack: StackName) => {
         const after = await runStack(stack, { cluster: shrunk });
         const gone = before.resources.filter((r) => !after.resources.some((a) => a.urn === r.urn)).map((r) => r.name).sort();
         const prefix = `${cluster.name}-${removed.name}`;
-        expect(gone).toEqual([prefix, `${prefix}-join`, `${prefix}-join-drain`, `${prefix}-join-run`, `${prefix}-join-token`, `${prefix}-prepare`,
+        expect(gone).toEqual([prefix, `${prefix}-join`, `${prefix}-join-drain`, `${prefix}-join-reset`, `${prefix}-join-run`, `${prefix}-join-token`,
+            `${prefix}-prepare`,
             `${prefix}-upgrade`, `${prefix}-upgrade-drain`, `${prefix}-upgrade-run`, `${prefix}-upgrade-uncordon`,
             `${prefix}-registry-trust`, `${prefix}-registry-trust-run`].sort());
         for (const r of after.resources.filter((x) => x.type === COMMAND)) {
@@ -321,7 +353,7 @@ describe("a node marked unreachable", () => {
         const [major, minor, patch] = String(cluster.kubernetesVersion).split(".").map(Number);
         cluster.kubernetesVersion = `${major}.${minor}.${patch + 1}`;
         const e = await runStack("test", { cluster, previousOutputs: { kubernetesVersion: `${major}.${minor}.${patch}` } });
-        for (const name of ["lsst-test-test-node002-prepare", "lsst-test-test-node002-join-run"]) {
+        for (const name of ["lsst-test-test-node002-prepare", "lsst-test-test-node002-join-run", "lsst-test-test-node002-join-reset"]) {
             const r = byName(e, name);
             expect(r.retainOnDelete).toBe(true);
             expect(r.ignoreChanges).toEqual(expect.arrayContaining(["stdin", "connection"]));

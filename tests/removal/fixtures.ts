@@ -55,6 +55,16 @@ export function drainHost(node: NodeConfig, setup: DrainSetup = {}): Sandbox {
     return sb;
 }
 
+/** The call reset.sh makes on a member to ask whether the API still has NODE, with the kubelet's credential. */
+export function lookUp(sb: Sandbox, node: NodeConfig): string {
+    return `kubectl --kubeconfig ${sb.root}/${KUBELET_CONF} get node ${node.name} --ignore-not-found -o name`;
+}
+
+/** The call reset.sh makes on the first control plane to list the nodes left. */
+export function listNodes(sb: Sandbox): string {
+    return `kubectl --kubeconfig ${sb.root}/${ADMIN_CONF} get nodes -o name`;
+}
+
 export function nodesOf(sb: Sandbox): Record<string, string> {
     const dir = path.join(sb.stateDir, "nodes");
     return Object.fromEntries(fs.readdirSync(dir).sort().map((n) => [n, fs.readFileSync(path.join(dir, n), "utf8").trim()]));

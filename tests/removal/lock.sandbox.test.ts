@@ -7,14 +7,15 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import { createSandbox, expectSuccess, JOIN_TOOLS, LEAKS, LOCK_DIR, RESET_TOOLS, RunResult, Sandbox, writeBundle } from "../sandbox";
-import { drainBundle, joinBundle, lines, nodeNamed } from "../sandbox/joins";
+import { drainBundle, joinBundle, lines, nodeNamed, resetBundle } from "../sandbox/joins";
 import { addWeave, drainHost, live, nodesOf, PREPARED, TEST, WORKER } from "./fixtures";
 
 /** A worker that joined for real, ran Weave, and is about to be reset. */
 function joinedWorker(): Sandbox {
-    const sb = createSandbox({ standIns: ["id", "ip", "kubeadm"], tools: [...new Set([...JOIN_TOOLS, ...RESET_TOOLS])], ...PREPARED });
+    const sb = createSandbox({ standIns: ["id", "ip", "kubeadm", "kubectl"], tools: [...new Set([...JOIN_TOOLS, ...RESET_TOOLS])], ...PREPARED });
     live.push(sb);
     writeBundle(joinBundle(TEST, WORKER), sb.workDir);
+    writeBundle(resetBundle(TEST, WORKER), sb.workDir);
     expectSuccess(sb.run("join.sh"));
     addWeave(sb);
     return sb;

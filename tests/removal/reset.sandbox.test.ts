@@ -8,15 +8,16 @@
 import * as fs from "fs";
 import { ClusterConfig, NodeConfig } from "../../config";
 import { createSandbox, expectSuccess, JOIN_TOOLS, RESET_TOOLS, Sandbox, SandboxOptions, writeBundle } from "../sandbox";
-import { joinBundle, lines, ownLines } from "../sandbox/joins";
+import { joinBundle, lines, ownLines, resetBundle } from "../sandbox/joins";
 import { joinedKubeletConf } from "../sandbox/kubeconfigs";
-import { addWeave, CONTROL_PLANE, DEV, KUBELET_CONF, live, PREPARED, TEST, WORKER } from "./fixtures";
+import { addWeave, CONTROL_PLANE, DEV, KUBELET_CONF, live, lookUp, PREPARED, TEST, WORKER } from "./fixtures";
 
-/** A host with the node's bundle unpacked (join.sh and reset.sh); the tools of both on PATH. */
-function resetHost(host: SandboxOptions = PREPARED, standIns = ["id", "ip", "kubeadm"], cluster = TEST, node = WORKER): Sandbox {
+/** A host with the node's join and reset bundles unpacked; the tools of both on PATH. */
+function resetHost(host: SandboxOptions = PREPARED, standIns = ["id", "ip", "kubeadm", "kubectl"], cluster = TEST, node = WORKER): Sandbox {
     const sb = createSandbox({ standIns, tools: [...new Set([...JOIN_TOOLS, ...RESET_TOOLS])], ...host });
     live.push(sb);
     writeBundle(joinBundle(cluster, node), sb.workDir);
+    writeBundle(resetBundle(cluster, node), sb.workDir);
     return sb;
 }
 
@@ -39,11 +40,12 @@ describe.each([
         expect(sb.existsRoot(KUBELET_CONF)).toBe(true);
         const r = sb.run("reset.sh");
         expectSuccess(r);
-        expect(r.calls).toEqual(["id -u", "kubeadm reset --force", "ip link delete weave"]);
+        expect(r.calls).toEqual(["id -u", lookUp(sb, node), "kubeadm reset --force", "ip link delete weave"]);
         expect(r.stdout).toBe("");
         expect(ownLines("reset.sh", r.stderr)).toEqual([
             "reset.sh: step reset",
             `reset.sh:   this host is node ${node.name} of cluster ${cluster.name} (its kubelet client certificate and kubelet.conf)`,
+            `reset.sh:   node ${node.name} is no longer in the cluster's API`,
             "reset.sh:   changed: kubeadm reset",
             "reset.sh: step cleanup",
             "reset.sh:   changed: removed /etc/cni/net.d/10-weave.conflist",
@@ -134,14 +136,15 @@ describe("reset.sh on hosts in other states", () => {
     });
 
     test("kubeadm missing from PATH on a joined host: exit 0 with a message, the cleanup still done", () => {
-        const sb = resetHost({ ...PREPARED, files: { ...PREPARED.files, ...joinedKubeletConf(WORKER.name) } }, ["id", "ip"]);
+        const sb = resetHost({ ...PREPARED, files: { ...PREPARED.files, ...joinedKubeletConf(WORKER.name) } }, ["id", "ip", "kubectl"]);
         addWeave(sb);
         const r = sb.run("reset.sh");
         expectSuccess(r);
-        expect(r.calls).toEqual(["id -u", "ip link delete weave"]);
+        expect(r.calls).toEqual(["id -u", lookUp(sb, WORKER), "ip link delete weave"]);
         expect(lines(r.stderr)).toEqual([
             "reset.sh: step reset",
             "reset.sh:   this host is node test-node001 of cluster lsst-test (its kubelet client certificate and kubelet.conf)",
+            "reset.sh:   node test-node001 is no longer in the cluster's API",
             "reset.sh:   kubeadm is not installed: nothing to reset",
             "reset.sh: step cleanup",
             "reset.sh:   changed: removed /etc/cni/net.d/10-weave.conflist",

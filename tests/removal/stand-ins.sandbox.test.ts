@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { createSandbox, DRAIN_TOOLS, expectSuccess, RESET_TOOLS, RunResult, Sandbox, writeBundle } from "../sandbox";
-import { joinBundle, unusedTools } from "../sandbox/joins";
+import { resetBundle, unusedTools } from "../sandbox/joins";
 import { joinedKubeletConf } from "../sandbox/kubeconfigs";
 import { addWeave, ADMIN_CONF, drainHost, live, nodesOf, PREPARED, TEST, WORKER } from "./fixtures";
 
@@ -55,13 +55,16 @@ describe("static checks on the removal tools", () => {
     });
 
     test("reset.sh needs nothing beyond its own tools and stand-ins", () => {
-        const sb = createSandbox({ standIns: ["id", "ip", "kubeadm"], tools: RESET_TOOLS, ...PREPARED, files: { ...PREPARED.files, ...joinedKubeletConf(WORKER.name) } });
+        const sb = createSandbox({
+            standIns: ["id", "ip", "kubeadm", "kubectl"], tools: RESET_TOOLS, ...PREPARED, files: { ...PREPARED.files, ...joinedKubeletConf(WORKER.name) },
+        });
         live.push(sb);
-        writeBundle(joinBundle(TEST, WORKER), sb.workDir);
+        writeBundle(resetBundle(TEST, WORKER), sb.workDir);
         addWeave(sb);
         const r = sb.run("reset.sh");
         expectSuccess(r);
-        expect(fs.readdirSync(sb.binDir).sort()).toEqual([...RESET_TOOLS, "id", "ip", "kubeadm"].sort());
+        expect(r.calls).toContain("kubeadm reset --force");
+        expect(fs.readdirSync(sb.binDir).sort()).toEqual([...RESET_TOOLS, "id", "ip", "kubeadm", "kubectl"].sort());
     });
 
     test("drain.sh needs nothing beyond its own tools and the kubectl stand-in", () => {

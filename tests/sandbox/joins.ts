@@ -94,13 +94,12 @@ export function mintBundle(cluster: ClusterConfig, node: NodeConfig, certificate
     };
 }
 
-/** join.sh's bundle (reset.sh rides along for the delete) for NODE, with the token mint-token.sh printed. */
+/** join.sh's bundle for NODE, with the token mint-token.sh printed. */
 export function joinBundle(cluster: ClusterConfig, node: NodeConfig, token = TOKEN, caCertHash = CA_HASH, certificateKey = CERT_KEY): Bundle {
     return {
         entry: "join.sh",
         files: {
             "join.sh": { content: script("join.sh"), mode: "0755" },
-            "reset.sh": { content: script("reset.sh"), mode: "0755" },
             "lib.sh": lib(),
             "kubeadm.yaml": {
                 content: renderDocuments(joinConfiguration(cluster, node, {
@@ -110,8 +109,28 @@ export function joinBundle(cluster: ClusterConfig, node: NodeConfig, token = TOK
                 })),
                 mode: "0600",
             },
+        },
+    };
+}
+
+/**
+ * reset.sh's bundle for NODE, run on the node when it leaves (NodeJoin's reset) or, for the first control
+ * plane, on `pulumi destroy` (ControlPlane's reset).
+ */
+export function resetBundle(cluster: ClusterConfig, node: NodeConfig, caCertHash = CA_HASH): Bundle {
+    return {
+        entry: "reset.sh",
+        files: {
+            "reset.sh": { content: script("reset.sh"), mode: "0755" },
+            "lib.sh": lib(),
             // What reset.sh checks the host against before it resets it.
-            "params.env": { content: renderParams({ NODE_NAME: node.name, CLUSTER_NAME: cluster.name, CA_CERT_HASH: caCertHash }), mode: "0600" },
+            "params.env": {
+                content: renderParams({
+                    NODE_NAME: node.name, CLUSTER_NAME: cluster.name, CA_CERT_HASH: caCertHash,
+                    RESET_ROLE: node === firstControlPlane(cluster) ? "first-control-plane" : "member",
+                }),
+                mode: "0600",
+            },
         },
     };
 }

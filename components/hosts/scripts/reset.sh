@@ -15,8 +15,14 @@
 # the file when kubeadm init wrote it, or, once kubeadm's kubelet-finalize phase or the kubelet's
 # bootstrap has run, the file /var/lib/kubelet/pki/kubelet-client-current.pem, which both name.
 # Without kubelet.conf nothing names the host, and nothing of a member is left to protect: it is reset
-# as before. The first control plane's bundle (reset on `pulumi destroy`) is built before its CA
-# exists, so there the name kubeadm init wrote is what ties the host to the cluster.
+# as before.
+#
+# A reset is a delete, so `pulumi up --replace` of the command that carries it would reset a host that is
+# still wanted. The cluster says whether the host has really left: a member is reset only once its drain
+# has deleted its Node object (removing it from nodes[] runs the drain first), asked with the kubelet's
+# own credential, which may read its own Node; the first control plane only on `pulumi destroy`, once
+# every other node has been drained and deleted, asked with admin.conf. An API server that cannot
+# answer refuses the reset too: a removal's drain has just talked to it.
 set -Eeuo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -26,13 +32,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 load_params
 need NODE_NAME '^[a-z0-9.-]+$'
 need CLUSTER_NAME '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'
-[[ -z ${P_CA_CERT_HASH+set} ]] || need CA_CERT_HASH '^sha256:[0-9a-f]{64}$'
+need CA_CERT_HASH '^sha256:[0-9a-f]{64}$'
+need RESET_ROLE '^(first-control-plane|member)$'
 kubelet_conf=$ROOT/etc/kubernetes/kubelet.conf
+untouched="nothing was reset. If this host must leave the cluster all the same, run 'kubeadm reset --force' on it by hand"
 
 # Refuses unless kubelet.conf says this host is the node and cluster of the bundle.
 check_identity() {
     local expected="node $P_NODE_NAME of cluster $P_CLUSTER_NAME" hostname=unknown
-    local untouched="nothing was reset. If this host must leave the cluster all the same, run 'kubeadm reset --force' on it by hand"
     if [[ -r $ROOT/proc/sys/kernel/hostname ]]; then
         read -r hostname <"$ROOT/proc/sys/kernel/hostname" || true
     fi
@@ -42,12 +49,32 @@ check_identity() {
         refuse "this host is node $HOST_NODE (its kubelet client certificate; hostname $hostname), but this reset is for $expected; $untouched"
     [[ -z $HOST_CLUSTER || $HOST_CLUSTER == "$P_CLUSTER_NAME" ]] ||
         refuse "this host belongs to cluster $HOST_CLUSTER (its kubelet.conf; node $HOST_NODE), but this reset is for $expected; $untouched"
-    if [[ -n ${P_CA_CERT_HASH-} && $HOST_CA_HASH != "$P_CA_CERT_HASH" ]]; then
+    [[ $HOST_CA_HASH == "$P_CA_CERT_HASH" ]] ||
         refuse "this host's cluster CA is $HOST_CA_HASH (its kubelet.conf; node $HOST_NODE), not $P_CA_CERT_HASH of cluster $P_CLUSTER_NAME: it belongs to another cluster, and this reset is for $expected; $untouched"
-    fi
-    [[ -n $HOST_CLUSTER || -n ${P_CA_CERT_HASH-} ]] ||
-        refuse "cannot tell which cluster node $HOST_NODE (hostname $hostname) belongs to: its kubelet.conf names none, and this reset is for $expected; $untouched"
     log "  this host is $expected (its kubelet client certificate and kubelet.conf)"
+}
+
+# Refuses while the cluster still counts this host in (the header says why).
+check_left() {
+    local found line others=()
+    if [[ $P_RESET_ROLE == member ]]; then
+        found=$(kubectl --kubeconfig "$kubelet_conf" get node "$P_NODE_NAME" --ignore-not-found -o name) ||
+            refuse "cannot ask the API server whether node $P_NODE_NAME is still registered; $untouched"
+        [[ -z $found ]] ||
+            refuse "node $P_NODE_NAME is still registered in the cluster: a node is reset only after its drain has deleted it from the API, which removing it from nodes[] does first, and a 'pulumi up --replace' of its reset command does not; $untouched"
+        log "  node $P_NODE_NAME is no longer in the cluster's API"
+        return
+    fi
+    found=$(kubectl --kubeconfig "$ROOT/etc/kubernetes/admin.conf" get nodes -o name) ||
+        refuse "cannot ask the API server which nodes are left in the cluster; $untouched"
+    while IFS= read -r line; do
+        [[ -z $line || $line == "node/$P_NODE_NAME" ]] || others+=("${line#node/}")
+    done <<<"$found"
+    if [[ ${#others[@]} -gt 0 ]]; then
+        local IFS=,
+        refuse "the cluster still has nodes ${others[*]}: the first control plane is reset only by 'pulumi destroy', after every other node has been drained and deleted, and a 'pulumi up --replace' of its reset command does not do that; $untouched"
+    fi
+    log "  no other node is left in the cluster's API"
 }
 
 step reset
@@ -55,7 +82,10 @@ step reset
 # Not the manifests directory itself: the kubelet package ships it empty and kubeadm reset empties it
 # without removing it, so only static pod manifests in it mean kubeadm set this host up.
 if [[ -f $kubelet_conf ]] || compgen -G "$ROOT/etc/kubernetes/manifests/*" >/dev/null; then
-    [[ ! -f $kubelet_conf ]] || check_identity
+    if [[ -f $kubelet_conf ]]; then
+        check_identity
+        check_left
+    fi
     if command -v kubeadm >/dev/null; then
         kubeadm reset --force >&2
         changed "kubeadm reset"
