@@ -124,9 +124,9 @@ describe.each(STACKS)("the overlay on stack %s", (stack: StackName) => {
         const images = [...spec.initContainers, ...spec.containers].map((c: { image: string }) => c.image);
         expect(images).toEqual([`docker.io/rajchaudhuri/weave-kube:${WEAVE_VERSION}`, `docker.io/rajchaudhuri/weave-kube:${WEAVE_VERSION}`, `docker.io/rajchaudhuri/weave-npc:${WEAVE_VERSION}`]);
         const weave = spec.containers.find((c: { name: string }) => c.name === "weave");
-        expect(weave.env).toContainEqual({ name: "IPALLOC", value: cluster.networks.pods });
+        expect(weave.env).toContainEqual({ name: "IPALLOC_RANGE", value: cluster.networks.pods });
         // Multicast is Weave's default; nothing here may turn it off or change the data path.
-        expect(weave.env.map((e: { name: string }) => e.name).sort()).toEqual(["CHECKPOINT_DISABLE", "HOSTNAME", "INIT_CONTAINER", "IPALLOC"]);
+        expect(weave.env.map((e: { name: string }) => e.name).sort()).toEqual(["CHECKPOINT_DISABLE", "HOSTNAME", "INIT_CONTAINER", "IPALLOC_RANGE"]);
         expect(spec.tolerations).toEqual([{ effect: "NoSchedule", operator: "Exists" }, { effect: "NoExecute", operator: "Exists" }]);
         expect(spec.hostNetwork).toBe(true);
     });

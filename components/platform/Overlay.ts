@@ -107,7 +107,7 @@ export class Overlay extends pulumi.ComponentResource {
                                 command: ["/home/weave/launch.sh"],
                                 env: [
                                     // Pods get their addresses from the stack's pod network.
-                                    { name: "IPALLOC", value: args.podCidr },
+                                    { name: "IPALLOC_RANGE", value: args.podCidr },
                                     { name: "INIT_CONTAINER", value: "true" },
                                     nodeName,
                                     { name: "CHECKPOINT_DISABLE", value: "1" },
