@@ -1,4 +1,6 @@
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { REPO } from "./harness";
 
@@ -81,5 +83,59 @@ describe("policy check", () => {
         expect(r.status).toBe(1);
         expect(r.stdout).toContain("trusted-images: containers[0] (lab): image \"registry.lsst-dev.example.org/sciplat/lab:w_2026_45\" is from registry.lsst-dev.example.org, which is not a trusted registry");
         expect(r.stdout).toMatch(/trusted-images: containers\[0\] \(lab\): image "registry\.lsst-dev\.example\.org\/sciplat\/lab:w_2026_45" .*digest/);
+    });
+
+    describe("reads YAML as kubectl and the API server do (YAML 1.1, go-yaml v2)", () => {
+        let dir: string;
+        beforeEach(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-check-"));
+        });
+        afterEach(() => {
+            fs.rmSync(dir, { recursive: true, force: true });
+        });
+        /** The compliant notebook with its container's securityContext booleans written as `fields`. */
+        const notebook = (name: string, fields: string) => fs.readFileSync(path.join(REPO, FIXTURES, "notebook-compliant.yaml"), "utf8")
+            .replace("name: notebook\n", `name: ${name}\n`)
+            .replace("allowPrivilegeEscalation: false\n", fields.split("\n").map((l) => `${l}\n`).join("            "));
+
+        it("reports privileged: yes and privileged: on, which the API server stores as true", () => {
+            const file = path.join(dir, "privileged.yaml");
+            fs.writeFileSync(file, [
+                notebook("notebook-yes", "allowPrivilegeEscalation: false\nprivileged: yes"),
+                notebook("notebook-on", "allowPrivilegeEscalation: false\nprivileged: on"),
+            ].join("---\n"));
+            const r = policy("check", file);
+            expect(r.stderr).toBe("");
+            expect(r.stdout).toBe([
+                `${file}: Deployment/jupyter-lsst/notebook-yes: pod-security-restricted: containers[0] (lab): securityContext.privileged is true; privileged containers are not allowed`,
+                `${file}: Deployment/jupyter-lsst/notebook-on: pod-security-restricted: containers[0] (lab): securityContext.privileged is true; privileged containers are not allowed`,
+                "",
+            ].join("\n"));
+            expect(r.status).toBe(1);
+        });
+
+        it("accepts allowPrivilegeEscalation: no (and privileged: off), which the API server stores as false", () => {
+            const file = path.join(dir, "no.yaml");
+            fs.writeFileSync(file, notebook("notebook-no", "allowPrivilegeEscalation: no\nprivileged: off"));
+            expect(policy("check", file)).toMatchObject({ status: 0, stdout: "", stderr: "" });
+        });
+
+        it("judges a << merge the way go-yaml v2 applies it: a key before << loses to the merged one", () => {
+            const file = path.join(dir, "merge.yaml");
+            fs.writeFileSync(file, notebook("merged", "allowPrivilegeEscalation: false\nprivileged: no")
+                .replace("securityContext:\n            allowPrivilegeEscalation: false", "securityContext:\n            allowPrivilegeEscalation: false\n            <<: {allowPrivilegeEscalation: on}"));
+            const r = policy("check", file);
+            expect(r.stdout).toBe(`${file}: Deployment/jupyter-lsst/merged: pod-security-restricted: containers[0] (lab): securityContext.allowPrivilegeEscalation is true; it must be false\n`);
+            expect(r.status).toBe(1);
+        });
+
+        it("refuses, with exit 2 naming the file, what kubectl refuses: a list inside a list, .inf", () => {
+            const nested = path.join(dir, "nested.yaml");
+            fs.writeFileSync(nested, "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items: []\n");
+            expect(policy("check", nested)).toMatchObject({ status: 2, stdout: "", stderr: expect.stringMatching(new RegExp(`^policy: ${nested}: items\\[0\\]: List is itself a list`)) });
+            const inf = path.join(dir, "inf.yaml");
+            fs.writeFileSync(inf, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\ndata: {a: .inf}\n");
+            expect(policy("check", inf)).toMatchObject({ status: 2, stdout: "", stderr: `policy: ${inf}: data.a is +Inf (from .nan or .inf), which JSON cannot hold: kubectl refuses it ("json: unsupported value: +Inf"); quote it if it is meant as text\n` });
+        });
     });
 });

@@ -23,6 +23,17 @@ export function readInputFile(file: string, hint = ""): string {
 /** The most values (mappings, lists and scalars, counting every alias expansion) one file may hold. */
 export const YAML_VALUE_LIMIT = 1_000_000;
 
+/** The error for YAML whose aliases expand past YAML_VALUE_LIMIT values; `where` names the file (and document). */
+export function aliasBombError(where: string): InputError {
+    return new InputError(`${where}: its YAML aliases expand to more than ${YAML_VALUE_LIMIT.toLocaleString("en")} values ` +
+        "(an alias bomb?): write the values out, or use fewer nested aliases");
+}
+
+/** The error for a YAML alias used inside its own anchor's value; `where` names the file (and document). */
+export function aliasCycleError(where: string): InputError {
+    return new InputError(`${where}: a YAML alias refers to the value that contains it, which has no end: remove the alias`);
+}
+
 /** Every document of a YAML (or JSON) text, each checked for alias cycles and expansion; `format` names it in errors. */
 export function loadYamlDocuments(text: string, file: string, format = "YAML"): unknown[] {
     let docs: unknown[];
@@ -35,14 +46,13 @@ export function loadYamlDocuments(text: string, file: string, format = "YAML"): 
     const open = new Set<object>();
     const walk = (v: unknown): void => {
         if (++values > YAML_VALUE_LIMIT) {
-            throw new InputError(`${file}: its YAML aliases expand to more than ${YAML_VALUE_LIMIT.toLocaleString("en")} values ` +
-                "(an alias bomb?): write the values out, or use fewer nested aliases");
+            throw aliasBombError(file);
         }
         if (typeof v !== "object" || v === null) {
             return;
         }
         if (open.has(v)) {
-            throw new InputError(`${file}: a YAML alias refers to the value that contains it, which has no end: remove the alias`);
+            throw aliasCycleError(file);
         }
         open.add(v);
         Object.values(v).forEach(walk);

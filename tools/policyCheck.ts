@@ -6,7 +6,8 @@ import * as path from "path";
 import { policies } from "../policies/policies";
 import { describe as describeObject, KubeObject, kubeType, typeOfManifest } from "../policies/lib/kube";
 import { PackConfig, runPolicies, Subject, Violation } from "../policies/lib/runner";
-import { InputError, loadYamlDocuments, readInputFile } from "./inputs";
+import { InputError, readInputFile } from "./inputs";
+import { loadManifests } from "./manifests";
 
 export const POLICY_CONFIG_DIR = path.resolve(__dirname, "..", "policies", "config");
 
@@ -24,28 +25,13 @@ export function readPackConfig(stack: string, file = path.join(POLICY_CONFIG_DIR
     }
 }
 
-/** Every Kubernetes object in a YAML (multi-document) or JSON file; `kind: List` is unpacked. */
+/**
+ * Every Kubernetes object in a YAML (multi-document) or JSON file, read as kubectl apply reads it and the
+ * API server gets it (YAML 1.1 as go-yaml v2 resolves it: `privileged: yes` is true); lists are unpacked.
+ * See tools/manifests/.
+ */
 export function readManifests(file: string): KubeObject[] {
-    const text = readInputFile(file);
-    // YAML is a superset of JSON, so one parser reads both.
-    const docs = loadYamlDocuments(text, file, "YAML or JSON");
-    const objects: KubeObject[] = [];
-    docs.forEach((doc, i) => {
-        if (doc === null || doc === undefined) {
-            return;
-        }
-        const where = docs.length > 1 ? `${file}: document ${i + 1}` : file;
-        const o = doc as KubeObject;
-        if (typeof doc !== "object" || Array.isArray(doc) || typeof o.apiVersion !== "string" || typeof o.kind !== "string") {
-            throw new InputError(`${where}: not a Kubernetes object (apiVersion and kind are required)`);
-        }
-        if (o.kind.endsWith("List") && Array.isArray(o.items)) {
-            objects.push(...o.items);
-        } else {
-            objects.push(o);
-        }
-    });
-    return objects;
+    return loadManifests(readInputFile(file), file);
 }
 
 export function subjectOf(obj: KubeObject): Subject {
