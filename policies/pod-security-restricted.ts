@@ -1,51 +1,65 @@
-import { kubePolicy } from "./lib/kubePolicy";
+import { kubePolicy, KubePolicyConfig } from "./lib/kubePolicy";
 import { ContainerAt, containersOf, KubeObject, podSpecOf, WORKLOAD_KINDS } from "./lib/kube";
+import { maintainedKubernetesVersionDefaults } from "./maintained-kubernetes-version";
 
 /**
  * Technote 001 "No developer process should run as root", as the Kubernetes Pod Security Standards'
  * restricted profile (which contains the baseline profile) defines it, over every pod spec the program
  * declares: Pods, pod templates and every workload's template, patches included.
  *
- * Pod-level and container-level security settings are combined the way the kubelet combines them: a
- * container's runAsNonRoot, runAsUser, seccompProfile, seLinuxOptions and appArmorProfile replace the
- * pod's, so a pod-level value matters only for the containers that do not set their own. A patch only
- * changes what it sets: its fields are checked, nothing it leaves out is required, and a pod-level value
- * it sets is judged on its own (containers the patch does not name inherit it).
+ * The pod spec is judged as Pod Security admission (k8s.io/pod-security-admission's policy package)
+ * judges it, at the stack's Kubernetes minor (`kubernetesMinor` in the policy config), not the way the
+ * kubelet combines settings: a pod-level runAsNonRoot, runAsUser, seccompProfile, seLinuxOptions or
+ * appArmorProfile is judged on its own, even when every container sets its own; a container that sets
+ * none inherits the pod's. A patch only changes what it sets: its fields are checked, nothing it
+ * leaves out is required.
+ *
+ * What changes with the minor (each as the admission library's versioned checks have it): the safe
+ * sysctls (1.27, 1.29, 1.32 and 1.37 added some), container_engine_t for SELinux (1.31), host probes
+ * and lifecycle hooks (1.34), and pods with their own user namespace (hostUsers: false), which need
+ * not run as non-root from 1.35. Windows pods (os.name windows) are exempt from the privilege
+ * escalation, seccomp and capabilities controls (1.25). Minors older than 1.25 are not modelled.
  *
  * Exemptions (kube-system for the Weave overlay, say) are by namespace or object, with a reason, in the
  * stack's policy config.
  */
 
-/** Baseline "Capabilities": what may be added beyond the runtime's default set. */
-const BASELINE_CAPABILITIES = new Set([
-    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
-    "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
-]);
+export interface PodSecurityRestrictedConfig extends KubePolicyConfig {
+    /** The stack's Kubernetes minor release (1.<kubernetesMinor>): which version of the profile applies. */
+    readonly kubernetesMinor: number;
+}
+
+/** The oldest minor the pack models. */
+export const OLDEST_MODELLED_MINOR = 25;
+
+/**
+ * Without the stack's minor, the oldest maintained one: the strictest in the maintained window (the
+ * profile only relaxes over it).
+ */
+export const DEFAULT_KUBERNETES_MINOR = maintainedKubernetesVersionDefaults.newestMinor - maintainedKubernetesVersionDefaults.maintainedMinors + 1;
 
 /** Restricted "Capabilities": the only capability a container may add. */
 const RESTRICTED_CAPABILITIES = new Set(["NET_BIND_SERVICE"]);
 
-/** Baseline "Sysctls": the safe set (Kubernetes 1.32+). */
-const SAFE_SYSCTLS = new Set([
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-    "net.ipv4.tcp_rmem",
-    "net.ipv4.tcp_wmem",
-]);
+/** Baseline "Sysctls": the safe set, by the minor that added each. */
+const SAFE_SYSCTLS_SINCE: readonly (readonly [number, readonly string[]])[] = [
+    [0, ["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start"]],
+    [27, ["net.ipv4.ip_local_reserved_ports"]],
+    [29, ["net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"]],
+    [32, ["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"]],
+    [37, ["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"]],
+];
 
-/** Baseline "SELinux": the types a pod or container may ask for. */
-const SELINUX_TYPES = ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+/** The safe sysctls of Kubernetes 1.<minor>. */
+export function safeSysctls(minor: number): ReadonlySet<string> {
+    return new Set(SAFE_SYSCTLS_SINCE.filter(([since]) => since <= minor).flatMap(([, names]) => names));
+}
 
-/** Restricted "Volume Types". */
-const RESTRICTED_VOLUMES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+/** Baseline "SELinux": the types a pod or container may ask for (container_engine_t from 1.31). */
+const selinuxTypes = (minor: number) => ["container_t", "container_init_t", "container_kvm_t", ...(minor >= 31 ? ["container_engine_t"] : [])];
+
+/** Restricted "Volume Types": a volume with one of these sources is allowed, whatever else it has. */
+const RESTRICTED_VOLUMES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"];
 
 /** Baseline "AppArmor": the legacy per-container annotation. */
 const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
@@ -86,7 +100,7 @@ function labels(containers: readonly ContainerAt[]): string {
 /**
  * One security setting that a container may set and otherwise inherits from the pod. `problem` says
  * what is wrong with a value, after the field's name ("is false; it must be true"); `missing`, when the
- * setting is required, says what is wrong when neither the pod nor some containers set it.
+ * setting is required, says what is wrong when some containers set none and the pod sets none either.
  */
 interface CombinedSetting {
     readonly field: string;
@@ -94,12 +108,15 @@ interface CombinedSetting {
     readonly missing?: (unset: string) => string;
 }
 
-export const podSecurityRestricted = kubePolicy({
+export const podSecurityRestricted = kubePolicy<PodSecurityRestrictedConfig>({
     name: "pod-security-restricted",
     description: "Every pod spec (Pods, pod templates and workload templates, patches included) must meet the Kubernetes Pod Security Standards restricted profile, so no developer process runs as root or with access to the host.",
-    defaults: {},
+    schema: {
+        kubernetesMinor: { type: "integer", minimum: OLDEST_MODELLED_MINOR, default: DEFAULT_KUBERNETES_MINOR },
+    },
+    defaults: { kubernetesMinor: DEFAULT_KUBERNETES_MINOR },
     applies: (t) => WORKLOAD_KINDS.includes(t.kind),
-    validate: (t, obj, _config, report) => {
+    validate: (t, obj, config, report) => {
         const pod = podSpecOf(t, obj);
         if (!pod) {
             return;
@@ -109,8 +126,11 @@ export const podSecurityRestricted = kubePolicy({
         const podSc = record(spec.securityContext);
         const podScPath = `${path}.securityContext`;
         const metadataPath = path === "spec" ? "metadata" : `${path.slice(0, -".spec".length)}.metadata`;
+        const minor = Number.isInteger(config.kubernetesMinor) ? Math.max(config.kubernetesMinor, OLDEST_MODELLED_MINOR) : DEFAULT_KUBERNETES_MINOR;
         // Restricted's privilege escalation, seccomp and capabilities controls do not apply to Windows pods.
         const windows = record(spec.os)?.name === "windows";
+        // A pod in its own user namespace need not run as non-root (1.35+).
+        const userNamespace = minor >= 35 && spec.hostUsers === false;
         const containers = containersOf(spec);
         const scOf = (c: ContainerAt) => record(c.container.securityContext);
 
@@ -138,16 +158,13 @@ export const podSecurityRestricted = kubePolicy({
             }
         }
 
-        // Capabilities: baseline (what may be added) and restricted (drop ALL, add only NET_BIND_SERVICE)
-        const allowedAdd = windows ? BASELINE_CAPABILITIES : RESTRICTED_CAPABILITIES;
-        for (const c of containers) {
+        // Capabilities: drop ALL, add only NET_BIND_SERVICE. The restricted control replaces baseline's,
+        // so a Windows pod, exempt from it, has no capabilities control at all.
+        for (const c of windows ? [] : containers) {
             const capabilities = record(scOf(c)?.capabilities);
-            const added = list(capabilities?.add).filter((cap) => !allowedAdd.has(cap as string));
+            const added = list(capabilities?.add).filter((cap) => !RESTRICTED_CAPABILITIES.has(cap as string));
             if (added.length) {
-                report(`${c.label}: securityContext.capabilities.add includes ${added.map(shown).join(", ")}; only ${[...allowedAdd].join(", ")} may be added`);
-            }
-            if (windows) {
-                continue;
+                report(`${c.label}: securityContext.capabilities.add includes ${added.map(shown).join(", ")}; only ${[...RESTRICTED_CAPABILITIES].join(", ")} may be added`);
             }
             if (Array.isArray(capabilities?.drop)) {
                 if (!capabilities.drop.includes("ALL")) {
@@ -158,8 +175,10 @@ export const podSecurityRestricted = kubePolicy({
             }
         }
 
-        // HostPath volumes
-        const volumes = list(spec.volumes).map((v, i) => ({ volume: record(v), i })).filter((v): v is { volume: KubeObject; i: number } => !!v.volume);
+        // HostPath volumes. A volume with an allowed source passes the restricted volume control, which
+        // replaces baseline's hostPath control; one with no source is an emptyDir (the API server's default).
+        const volumes = list(spec.volumes).map((v, i) => ({ volume: record(v), i }))
+            .filter((v): v is { volume: KubeObject; i: number } => !!v.volume && !RESTRICTED_VOLUMES.some((k) => isSet(v.volume?.[k])));
         const volumeLabel = (v: { volume: KubeObject; i: number }) => `${path}.volumes[${v.i}]${v.volume.name ? ` (${v.volume.name})` : ""}`;
         for (const v of volumes) {
             if (isSet(v.volume.hostPath)) {
@@ -179,7 +198,7 @@ export const podSecurityRestricted = kubePolicy({
         }
 
         // Host probes and lifecycle hooks (baseline, Kubernetes 1.34+)
-        for (const c of containers) {
+        for (const c of minor >= 34 ? containers : []) {
             const handlers: [string, KubeObject | undefined][] = [
                 ...PROBES.map((p): [string, KubeObject | undefined] => [p, record(c.container[p])]),
                 ...LIFECYCLE_HANDLERS.map((h): [string, KubeObject | undefined] => [`lifecycle.${h}`, record(record(c.container.lifecycle)?.[h])]),
@@ -194,15 +213,16 @@ export const podSecurityRestricted = kubePolicy({
             }
         }
 
-        /** Reports one combined setting: the pod's value, each container's own, and (if required) where neither is set. */
+        /**
+         * Reports one setting a container may set and otherwise inherits: the pod's value on its own,
+         * each container's own, and (if required) containers that set none where the pod sets none.
+         */
         const combined = (setting: CombinedSetting) => {
             const own = (c: ContainerAt) => scOf(c)?.[setting.field];
-            const inheriting = containers.filter((c) => !isSet(own(c)));
             const podValue = podSc?.[setting.field];
             if (isSet(podValue)) {
                 const problem = setting.problem(podValue);
-                // A bad pod-level value stands unless every container replaces it (a patch's containers are not all of them).
-                if (problem && (patch || containers.length === 0 || inheriting.length > 0)) {
+                if (problem) {
                     report(`${podScPath}.${setting.field}${problem}`);
                 }
             }
@@ -213,6 +233,7 @@ export const podSecurityRestricted = kubePolicy({
                     report(`${c.label}: securityContext.${setting.field}${problem}`);
                 }
             }
+            const inheriting = containers.filter((c) => !isSet(own(c)));
             if (setting.missing && !patch && !isSet(podValue) && inheriting.length) {
                 report(setting.missing(labels(inheriting)));
             }
@@ -233,12 +254,13 @@ export const podSecurityRestricted = kubePolicy({
         }
 
         // SELinux
+        const allowedSelinuxTypes = selinuxTypes(minor);
         combined({
             field: "seLinuxOptions",
             problem: (value) => {
                 const options = record(value) ?? {};
                 const wrong: string[] = [];
-                if (isSet(options.type) && options.type !== "" && !SELINUX_TYPES.includes(options.type)) {
+                if (isSet(options.type) && options.type !== "" && !allowedSelinuxTypes.includes(options.type)) {
                     wrong.push(`type ${shown(options.type)}`);
                 }
                 for (const field of ["user", "role"]) {
@@ -247,7 +269,7 @@ export const podSecurityRestricted = kubePolicy({
                     }
                 }
                 return wrong.length
-                    ? ` sets ${wrong.join(", ")}; only the types ${SELINUX_TYPES.join(", ")} are allowed, and user and role may not be set`
+                    ? ` sets ${wrong.join(", ")}; only the types ${allowedSelinuxTypes.join(", ")} are allowed, and user and role may not be set`
                     : undefined;
             },
         });
@@ -260,31 +282,32 @@ export const podSecurityRestricted = kubePolicy({
             }
         }
 
-        // Seccomp: baseline forbids Unconfined; restricted requires RuntimeDefault or Localhost on every container
-        combined({
-            field: "seccompProfile",
-            problem: (value) => {
-                const type = record(value)?.type;
-                if (windows) {
-                    return type === "Unconfined" ? ".type is Unconfined; seccomp may not be disabled" : undefined;
-                }
-                return SECCOMP_TYPES.includes(type) ? undefined : `.type is ${isSet(type) ? shown(type) : "not set"}; it must be ${SECCOMP_TYPES.join(" or ")}`;
-            },
-            missing: windows ? undefined : (unset) =>
-                `seccompProfile is set neither in ${podScPath} nor on ${unset}; set seccompProfile.type to RuntimeDefault or Localhost for the pod or on each of them`,
-        });
+        // Seccomp: RuntimeDefault or Localhost for every container. The restricted control replaces
+        // baseline's, so a Windows pod, exempt from it, has no seccomp control at all.
+        if (!windows) {
+            combined({
+                field: "seccompProfile",
+                problem: (value) => {
+                    const type = record(value)?.type;
+                    return SECCOMP_TYPES.includes(type) ? undefined : `.type is ${isSet(type) ? shown(type) : "not set"}; it must be ${SECCOMP_TYPES.join(" or ")}`;
+                },
+                missing: (unset) =>
+                    `seccompProfile is set neither in ${podScPath} nor on ${unset}; set seccompProfile.type to RuntimeDefault or Localhost for the pod or on each of them`,
+            });
+        }
 
         // Sysctls
+        const safe = safeSysctls(minor);
         list(podSc?.sysctls).forEach((sysctl, i) => {
             const name = record(sysctl)?.name;
-            if (isSet(name) && !SAFE_SYSCTLS.has(name as string)) {
+            if (isSet(name) && !safe.has(name as string)) {
                 report(`${podScPath}.sysctls[${i}] sets ${shown(name)}, which is not a safe sysctl`);
             }
         });
 
-        // Volume types (restricted); hostPath is reported above
+        // Volume types (restricted): the volumes above, with no allowed source; hostPath is reported above
         for (const v of volumes) {
-            const types = Object.keys(v.volume).filter((k) => k !== "name" && k !== "hostPath" && isSet(v.volume[k]) && !RESTRICTED_VOLUMES.includes(k));
+            const types = Object.keys(v.volume).filter((k) => k !== "name" && k !== "hostPath" && isSet(v.volume[k]));
             for (const type of types) {
                 report(`${volumeLabel(v)} uses ${type}; only ${RESTRICTED_VOLUMES.join(", ")} volumes are allowed`);
             }
@@ -300,17 +323,17 @@ export const podSecurityRestricted = kubePolicy({
             }
         }
 
-        // Running as non-root
-        combined({
-            field: "runAsNonRoot",
-            problem: (value) => (value === true ? undefined : ` is ${shown(value)}; it must be true`),
-            missing: (unset) => `runAsNonRoot is set neither in ${podScPath} nor on ${unset}; set runAsNonRoot: true for the pod or on each of them`,
-        });
-
-        // Running as a non-root user
-        combined({
-            field: "runAsUser",
-            problem: (value) => (value === 0 || value === "0" ? " is 0 (root); it must be a non-zero user ID" : undefined),
-        });
+        // Running as non-root, and as a non-root user: not required of a pod in its own user namespace
+        if (!userNamespace) {
+            combined({
+                field: "runAsNonRoot",
+                problem: (value) => (value === true ? undefined : ` is ${shown(value)}; it must be true`),
+                missing: (unset) => `runAsNonRoot is set neither in ${podScPath} nor on ${unset}; set runAsNonRoot: true for the pod or on each of them`,
+            });
+            combined({
+                field: "runAsUser",
+                problem: (value) => (value === 0 || value === "0" ? " is 0 (root); it must be a non-zero user ID" : undefined),
+            });
+        }
     },
 });

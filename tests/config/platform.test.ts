@@ -91,6 +91,14 @@ describe("the platform config", () => {
         }
     });
 
+    it("keeps each stack's Pod Security profile on the stack's own Kubernetes minor", () => {
+        for (const stack of ["dev", "prod", "test"] as const) {
+            const { minor } = validateConfig(rawConfig(stack).config).config!.kubernetesVersion;
+            const policy = require(`../../policies/config/${stack}.json`);
+            expect(policy["pod-security-restricted"].kubernetesMinor).toBe(minor);
+        }
+    });
+
     it("checks the services' settings: quotas, profiles, filesets, pools and backups", () => {
         expect(problems((p) => (p.jupyter = {}))).toEqual(["platform.jupyter.concurrentUsers: required"]);
         expect(problems((p) => (p.jupyter = { concurrentUsers: 5, profiles: [{ name: "huge", cpu: "8", memory: "4Gi" }] })))

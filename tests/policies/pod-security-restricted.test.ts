@@ -1,52 +1,16 @@
-import { podSecurityRestricted } from "../../policies/pod-security-restricted";
+import { DEFAULT_KUBERNETES_MINOR, podSecurityRestricted } from "../../policies/pod-security-restricted";
 import { KubeObject } from "../../policies/lib/kube";
 import { messages } from "./helpers";
-
-const P = "spec.template.spec";
-
-/** A container that meets the restricted profile on its own (with the pod's securityContext below). */
-const container = (name: string): KubeObject => ({
-    name,
-    image: "registry.lsst.org/app:1.0",
-    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-});
-
-/** A restricted pod spec: non-root, RuntimeDefault seccomp at pod level, an init container, allowed volumes. */
-const podSpec = (): KubeObject => ({
-    securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
-    containers: [container("app")],
-    initContainers: [container("init")],
-    volumes: [
-        { name: "config", configMap: { name: "settings" } },
-        { name: "scratch", emptyDir: {} },
-        { name: "data", persistentVolumeClaim: { claimName: "data" } },
-        { name: "token", projected: { sources: [] } },
-        { name: "creds", secret: { secretName: "creds" } },
-        { name: "info", downwardAPI: { items: [] } },
-        { name: "csi", csi: { driver: "x" } },
-        { name: "eph", ephemeral: { volumeClaimTemplate: {} } },
-    ],
-});
-
-/** A Deployment whose pod spec is the restricted one, changed by `change`. */
-function deployment(change: (spec: KubeObject) => void = () => undefined, namespace = "jupyter-lsst"): KubeObject {
-    const spec = podSpec();
-    change(spec);
-    return {
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name: "hub", namespace },
-        spec: { selector: {}, template: { metadata: { labels: { app: "hub" } }, spec } },
-    };
-}
-
-const check = (change: (spec: KubeObject) => void) => messages(podSecurityRestricted, deployment(change));
-const app = (spec: KubeObject) => spec.containers[0];
+import { P, podSpec, deployment, check, checkAt, app } from "./pod-security-fixtures";
 
 describe("pod-security-restricted", () => {
     it("is mandatory and describes itself in a sentence", () => {
         expect(podSecurityRestricted.enforcementLevel).toBe("mandatory");
         expect(podSecurityRestricted.description).toMatch(/^[A-Z].*\.$/);
+    });
+
+    it("takes the stack's Kubernetes minor from its config", () => {
+        expect(podSecurityRestricted.configSchema?.properties?.kubernetesMinor).toEqual({ type: "integer", minimum: 25, default: DEFAULT_KUBERNETES_MINOR });
     });
 
     it("passes a restricted pod spec", async () => {
@@ -104,12 +68,12 @@ describe("pod-security-restricted", () => {
             expect(await check((s) => (s.securityContext.appArmorProfile = { type: "Localhost", localhostProfile: "k8s" }))).toEqual([]);
         });
 
-        it("does not report a pod-level AppArmor profile every container replaces", async () => {
+        it("reports a pod-level AppArmor profile even when every container replaces it, as admission does", async () => {
             expect(await check((s) => {
                 s.securityContext.appArmorProfile = { type: "Unconfined" };
                 app(s).securityContext.appArmorProfile = { type: "RuntimeDefault" };
                 s.initContainers[0].securityContext.appArmorProfile = { type: "Localhost", localhostProfile: "k8s" };
-            })).toEqual([]);
+            })).toEqual([`${P}.securityContext.appArmorProfile.type is Unconfined; only RuntimeDefault or Localhost is allowed`]);
         });
 
         it("reports the legacy AppArmor annotation unless runtime/default or localhost/*", async () => {
@@ -145,112 +109,26 @@ describe("pod-security-restricted", () => {
             expect(await check((s) => (s.securityContext.sysctls = [{ name: "net.ipv4.tcp_rmem", value: "4096 87380 6291456" }, { name: "kernel.msgmax", value: "65536" }])))
                 .toEqual([`${P}.securityContext.sysctls[1] sets kernel.msgmax, which is not a safe sysctl`]);
         });
-    });
 
-    describe("restricted controls", () => {
-        it("allows only NET_BIND_SERVICE to be added, even from the baseline set", async () => {
-            expect(await check((s) => (app(s).securityContext.capabilities.add = ["NET_BIND_SERVICE"]))).toEqual([]);
-            expect(await check((s) => (app(s).securityContext.capabilities.add = ["SYS_ADMIN", "CHOWN", "NET_BIND_SERVICE"])))
-                .toEqual(["containers[0] (app): securityContext.capabilities.add includes SYS_ADMIN, CHOWN; only NET_BIND_SERVICE may be added"]);
+        it("takes the safe sysctls of the stack's minor (1.37 added two; the oldest maintained minor by default)", async () => {
+            const lowat = (s: KubeObject) => (s.securityContext.sysctls = [{ name: "net.ipv4.tcp_notsent_lowat", value: "16384" }]);
+            const message = `${P}.securityContext.sysctls[0] sets net.ipv4.tcp_notsent_lowat, which is not a safe sysctl`;
+            expect(await checkAt(36, lowat)).toEqual([message]);
+            expect(await checkAt(37, lowat)).toEqual([]);
+            expect(await check(lowat)).toEqual([message]);
+            expect(DEFAULT_KUBERNETES_MINOR).toBe(35);
+            const rmem = (s: KubeObject) => (s.securityContext.sysctls = [{ name: "net.ipv4.tcp_rmem", value: "4096 87380 6291456" }]);
+            expect(await checkAt(31, rmem)).toEqual([`${P}.securityContext.sysctls[0] sets net.ipv4.tcp_rmem, which is not a safe sysctl`]);
+            expect(await checkAt(32, rmem)).toEqual([]);
         });
 
-        it("requires dropping ALL capabilities", async () => {
-            expect(await check((s) => (app(s).securityContext.capabilities.drop = ["NET_RAW"])))
-                .toEqual(["containers[0] (app): securityContext.capabilities.drop does not include ALL; every container must drop ALL capabilities"]);
-            expect(await check((s) => delete app(s).securityContext.capabilities))
-                .toEqual(["containers[0] (app): securityContext.capabilities.drop is not set; every container must drop ALL capabilities"]);
-        });
-
-        it("reports volume types outside the restricted list", async () => {
-            expect(await check((s) => s.volumes.push({ name: "home", nfs: { server: "nfs", path: "/home" } })))
-                .toEqual([`${P}.volumes[8] (home) uses nfs; only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret volumes are allowed`]);
-            expect(await check((s) => s.volumes.push({ name: "plain" }))).toEqual([]);
-        });
-
-        it("requires allowPrivilegeEscalation: false", async () => {
-            expect(await check((s) => (app(s).securityContext.allowPrivilegeEscalation = true)))
-                .toEqual(["containers[0] (app): securityContext.allowPrivilegeEscalation is true; it must be false"]);
-            expect(await check((s) => delete app(s).securityContext.allowPrivilegeEscalation))
-                .toEqual(["containers[0] (app): securityContext.allowPrivilegeEscalation is not set (so true); it must be false"]);
-        });
-
-        it("requires seccomp RuntimeDefault or Localhost, for the pod or on every container", async () => {
-            expect(await check((s) => (s.securityContext.seccompProfile = { type: "Unconfined" })))
-                .toEqual([`${P}.securityContext.seccompProfile.type is Unconfined; it must be RuntimeDefault or Localhost`]);
-            expect(await check((s) => (app(s).securityContext.seccompProfile = { type: "Unconfined" })))
-                .toEqual(["containers[0] (app): securityContext.seccompProfile.type is Unconfined; it must be RuntimeDefault or Localhost"]);
-            expect(await check((s) => delete s.securityContext.seccompProfile))
-                .toEqual([`seccompProfile is set neither in ${P}.securityContext nor on containers[0] (app), initContainers[0] (init); set seccompProfile.type to RuntimeDefault or Localhost for the pod or on each of them`]);
-            expect(await check((s) => {
-                delete s.securityContext.seccompProfile;
-                app(s).securityContext.seccompProfile = { type: "Localhost", localhostProfile: "profiles/app.json" };
-            })).toEqual([`seccompProfile is set neither in ${P}.securityContext nor on initContainers[0] (init); set seccompProfile.type to RuntimeDefault or Localhost for the pod or on each of them`]);
-        });
-
-        it("combines seccomp as the kubelet does: every container replacing the pod's profile makes it moot", async () => {
-            expect(await check((s) => {
-                s.securityContext.seccompProfile = { type: "Unconfined" };
-                app(s).securityContext.seccompProfile = { type: "RuntimeDefault" };
-                s.initContainers[0].securityContext.seccompProfile = { type: "RuntimeDefault" };
-            })).toEqual([]);
-            expect(await check((s) => {
-                delete s.securityContext.seccompProfile;
-                app(s).securityContext.seccompProfile = { type: "RuntimeDefault" };
-                s.initContainers[0].securityContext.seccompProfile = { type: "RuntimeDefault" };
-            })).toEqual([]);
-        });
-
-        it("requires runAsNonRoot: true, for the pod or on every container", async () => {
-            expect(await check((s) => (s.securityContext.runAsNonRoot = false)))
-                .toEqual([`${P}.securityContext.runAsNonRoot is false; it must be true`]);
-            expect(await check((s) => (app(s).securityContext.runAsNonRoot = false)))
-                .toEqual(["containers[0] (app): securityContext.runAsNonRoot is false; it must be true"]);
-            expect(await check((s) => delete s.securityContext.runAsNonRoot))
-                .toEqual([`runAsNonRoot is set neither in ${P}.securityContext nor on containers[0] (app), initContainers[0] (init); set runAsNonRoot: true for the pod or on each of them`]);
-            expect(await check((s) => {
-                s.securityContext.runAsNonRoot = false;
-                app(s).securityContext.runAsNonRoot = true;
-                s.initContainers[0].securityContext.runAsNonRoot = true;
-            })).toEqual([]);
-        });
-
-        it("forbids runAsUser 0, on the pod (unless every container replaces it) or on a container", async () => {
-            expect(await check((s) => (s.securityContext.runAsUser = 0)))
-                .toEqual([`${P}.securityContext.runAsUser is 0 (root); it must be a non-zero user ID`]);
-            expect(await check((s) => (s.initContainers[0].securityContext.runAsUser = 0)))
-                .toEqual(["initContainers[0] (init): securityContext.runAsUser is 0 (root); it must be a non-zero user ID"]);
-            expect(await check((s) => {
-                s.securityContext.runAsUser = 0;
-                app(s).securityContext.runAsUser = 1000;
-                s.initContainers[0].securityContext.runAsUser = 1001;
-            })).toEqual([]);
-            expect(await check((s) => delete s.securityContext.runAsUser)).toEqual([]);
-        });
-
-        it("checks ephemeral containers too", async () => {
-            expect(await check((s) => (s.ephemeralContainers = [{ name: "debug", securityContext: { privileged: true } }]))).toEqual([
-                "ephemeralContainers[0] (debug): securityContext.privileged is true; privileged containers are not allowed",
-                "ephemeralContainers[0] (debug): securityContext.capabilities.drop is not set; every container must drop ALL capabilities",
-                "ephemeralContainers[0] (debug): securityContext.allowPrivilegeEscalation is not set (so true); it must be false",
-            ]);
-        });
-
-        it("exempts Windows pods from privilege escalation, seccomp and restricted capabilities, but not from baseline", async () => {
-            const windows = (change: (spec: KubeObject) => void = () => undefined) => check((s) => {
-                s.os = { name: "windows" };
-                delete s.securityContext.seccompProfile;
-                delete s.securityContext.runAsUser;
-                for (const c of [app(s), s.initContainers[0]]) {
-                    c.securityContext = {};
-                }
-                change(s);
-            });
-            expect(await windows()).toEqual([]);
-            expect(await windows((s) => (app(s).securityContext.capabilities = { add: ["CHOWN"] }))).toEqual([]);
-            expect(await windows((s) => (app(s).securityContext.capabilities = { add: ["SYS_ADMIN"] })))
-                .toEqual(["containers[0] (app): securityContext.capabilities.add includes SYS_ADMIN; only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT may be added"]);
-            expect(await windows((s) => (s.securityContext.seccompProfile = { type: "Unconfined" })))
-                .toEqual([`${P}.securityContext.seccompProfile.type is Unconfined; seccomp may not be disabled`]);
+        it("checks probe and lifecycle hosts from 1.34, and allows container_engine_t from 1.31", async () => {
+            const probe = (s: KubeObject) => (app(s).livenessProbe = { httpGet: { host: "10.0.0.1", port: 80 } });
+            expect(await checkAt(33, probe)).toEqual([]);
+            expect(await checkAt(34, probe)).toEqual(["containers[0] (app): livenessProbe.httpGet.host is 10.0.0.1; probes and lifecycle hooks may not name a host"]);
+            const engine = (s: KubeObject) => (app(s).securityContext.seLinuxOptions = { type: "container_engine_t" });
+            expect(await checkAt(30, engine)).toEqual(["containers[0] (app): securityContext.seLinuxOptions sets type container_engine_t; only the types container_t, container_init_t, container_kvm_t are allowed, and user and role may not be set"]);
+            expect(await checkAt(31, engine)).toEqual([]);
         });
     });
 
