@@ -7,7 +7,7 @@
  */
 import { KubeObject, kubeType, podSpecOf } from "../policies/lib/kube";
 import { safeSysctls } from "../policies/pod-security-restricted";
-import { apiValid, judgeWithPack, PsaCase, psaCases } from "../tools/e2e/psa/index";
+import { apiValid, EPHEMERAL_IMAGE, EPHEMERAL_NAME, EphemeralCase, ephemeralCases, judgeWithPack, PsaCase, psaCases } from "../tools/e2e/psa/index";
 
 const MINORS = [35, 36, 37];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -287,5 +287,63 @@ describe("the pack agrees with k8s.io/pod-security-admission on a fixed table", 
             expect(patterns.every((re) => verdict.reasons.some((m) => re.test(m)))).toBe(true);
             expect(verdict.reasons.filter((m) => !patterns.some((re) => re.test(m)))).toEqual([]);
         }
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The ephemeral containers, added to a base Pod through pods/ephemeralcontainers.
+
+describe("ephemeralCases", () => {
+    const eph = typeof jest === "undefined" ? [] : ephemeralCases(36);
+    const withContainer = (c: EphemeralCase): KubeObject => ({ apiVersion: "v1", kind: "Pod", metadata: c.base.metadata, spec: { ...c.base.spec, ephemeralContainers: [c.container] } });
+    // The container probes of psaCases, read from the ephemeral container; hostProcess has its own test
+    const fields = probes().filter(([label]) => label.startsWith("containers ") && !/hostPort|probe host|hostProcess/.test(label))
+        .map(([label, values, good]): Probe => [label.slice("containers ".length), (p) => values({ ...p, spec: { containers: p.spec.ephemeralContainers } }), good]);
+
+    it("gives at least 300 cases, named uniquely, the same on every call", () => {
+        expect(eph.length).toBeGreaterThanOrEqual(300);
+        expect(new Set(eph.map((c) => c.name)).size).toBe(eph.length);
+        expect(JSON.stringify(ephemeralCases(36))).toBe(JSON.stringify(eph));
+        expect(JSON.stringify(ephemeralCases(37))).toBe(JSON.stringify(eph));
+        expect(() => ephemeralCases(24)).toThrow(/not covered/);
+    });
+
+    it("adds one container that sets nothing the API server forbids on an ephemeral container, to a valid pod", () => {
+        for (const c of eph) {
+            expect(Object.keys(c.container).sort()).toEqual(["image", "name", "securityContext"]);
+            expect(c.container).toMatchObject({ name: EPHEMERAL_NAME, image: EPHEMERAL_IMAGE });
+            expect(c.base.spec.ephemeralContainers).toBeUndefined();
+            // The API server validates an ephemeral container as any other
+            expect(apiValid({ ...c.base.spec, containers: [...c.base.spec.containers, c.container] })).toBe(true);
+        }
+    });
+
+    it.each(MINORS)("adds them to a few base pods, each of which restricted admits at 1.%i", (minor) => {
+        const bases = new Map(eph.map((c) => [c.base.metadata.name, c.base]));
+        expect([...bases.keys()].sort()).toEqual(["psa-base", "psa-base-own", "psa-base-own-userns", "psa-base-userns"]);
+        for (const base of bases.values()) {
+            expect(judgeWithPack({ apiVersion: "v1", kind: "Pod", ...base }, minor)).toEqual({ allowed: true, reasons: [] });
+        }
+        for (const c of eph) {
+            expect(c.base).toEqual(bases.get(c.base.metadata.name));
+        }
+    });
+
+    it.each(fields)("varies %s, compliant and not", (_label, values, good) => {
+        const seen = eph.flatMap((c) => values(withContainer(c) as Pod));
+        expect(seen.some((v) => good(v))).toBe(true);
+        expect(seen.some((v) => !good(v))).toBe(true);
+    });
+
+    it("varies windowsOptions.hostProcess only as far as the API server accepts (true needs a HostProcess pod)", () => {
+        expect(new Set(eph.map((c) => c.container.securityContext.windowsOptions?.hostProcess))).toEqual(new Set([undefined, false]));
+        const base = eph[0].base.spec;
+        expect(apiValid({ ...base, containers: [...base.containers, { ...eph[0].container, securityContext: { windowsOptions: { hostProcess: true } } }] })).toBe(false);
+    });
+
+    it.each(MINORS)("has containers the pack allows and ones it forbids at 1.%i", (minor) => {
+        const allowed = eph.filter((c) => judgeWithPack(withContainer(c), minor).allowed).length;
+        expect(allowed).toBeGreaterThan(100);
+        expect(eph.length - allowed).toBeGreaterThan(300);
     });
 });

@@ -89,7 +89,7 @@ export class Processes {
 }
 
 /** True while PID runs; a zombie (ended, not yet reaped: the event loop is blocked while stopping) has not. */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
     try {
         process.kill(pid, 0);
     } catch {

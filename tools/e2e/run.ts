@@ -116,7 +116,8 @@ async function oneStack(stack: string, tools: Record<Tool, string>, tally: Tally
         const psa = await psaDifferential(api, stack, minor, serverMinor());
         add("psa-agree", psa.agreed, psa.submitted);
         problems.push(...psa.disagreements.map((d) => `${stack}: psa: ${d}`));
-        process.stdout.write(`${stack}: psa-agree ${psa.agreed}/${psa.submitted} (restricted at v1.${Math.min(minor, serverMinor())}) ${took()}\n`);
+        process.stdout.write(`${stack}: psa-agree ${psa.agreed}/${psa.submitted} (restricted at v1.${Math.min(minor, serverMinor())}; ` +
+            `ephemeral containers ${psa.ephemeral.agreed}/${psa.ephemeral.submitted}) ${took()}\n`);
 
         const kubeadm = validateKubeadmConfigs(tools.kubeadm, config, procs.dir);
         add("kubeadm", kubeadm.valid, kubeadm.checked);

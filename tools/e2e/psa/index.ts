@@ -28,11 +28,14 @@
  *    (net.ipv4.tcp_slow_start_after_idle, net.ipv4.tcp_notsent_lowat). Against such a server pass
  *    the server's minor, not the label's, to judgeWithPack.
  *
- * Ephemeral containers are not in any case: a Pod create with `spec.ephemeralContainers` fails
- * validation ("spec.ephemeralContainers: Forbidden: cannot be set on create"); they are only added
- * later through the pods/ephemeralcontainers subresource. The pack still judges them (as Pod
- * Security does, like any other container): tests/e2e-psa-cases.test.ts checks that against the
- * library's verdicts.
+ * Ephemeral containers are not in any of these cases: a Pod create with `spec.ephemeralContainers`
+ * fails validation ("spec.ephemeralContainers: Forbidden: cannot be set on create"); they are only
+ * added later through the pods/ephemeralcontainers subresource, which Pod Security also judges.
+ *   ephemeralCases(minor)         ≥ 300 cases (ephemeral.ts), each an ephemeral container and the
+ *                                 base Pod (admitted by restricted) to add it to: create the base,
+ *                                 then PUT it with the container to its ephemeralcontainers
+ *                                 subresource with dryRun=All, and compare with judgeWithPack of
+ *                                 that same Pod.
  *
  * What is varied (dimensions.ts), for every container slot (containers[0] "app", containers[1]
  * "side", initContainers[0] "init") and at pod level where the field exists there: runAsNonRoot,
@@ -50,5 +53,7 @@
  */
 export type { PsaCase } from "./cases";
 export { psaCases } from "./drafts";
+export type { EphemeralCase } from "./ephemeral";
+export { EPHEMERAL_IMAGE, EPHEMERAL_NAME, ephemeralCases } from "./ephemeral";
 export { judgeWithPack } from "./judge";
 export { apiValid } from "./valid";
