@@ -51,17 +51,23 @@ export class BuildError extends Error {}
 
 /** Builds what is missing (tools/upstream/build.sh) and returns each tool's path. */
 export function upstreamTools(): Record<Tool, string> {
+    const paths = builtPaths(TOOLS);
+    return Object.fromEntries(TOOLS.map((t, i) => [t, paths[i]])) as Record<Tool, string>;
+}
+
+/** The paths of NAMES, built by tools/upstream/build.sh first where missing. */
+export function builtPaths(names: readonly string[]): string[] {
     let out: string;
     try {
-        out = execFileSync(path.join(REPO, "tools/upstream/build.sh"), ["--print-path", ...TOOLS], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        out = execFileSync(path.join(REPO, "tools/upstream/build.sh"), ["--print-path", ...names], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     } catch {
         throw new BuildError("the upstream tools could not be built: build.sh's line above says which and why");
     }
     const paths = out.trim().split("\n");
-    if (paths.length !== TOOLS.length) {
-        throw new Error(`tools/upstream/build.sh --print-path printed ${paths.length} paths for ${TOOLS.length} tools`);
+    if (paths.length !== names.length) {
+        throw new Error(`tools/upstream/build.sh --print-path printed ${paths.length} paths for ${names.length} tools`);
     }
-    return Object.fromEntries(TOOLS.map((t, i) => [t, paths[i]])) as Record<Tool, string>;
+    return paths;
 }
 
 export interface FakeNode {

@@ -20,28 +20,35 @@ export class Processes {
     readonly dir: string;
     private readonly started: Started[] = [];
     private stopped = false;
+    private readonly onSignal = (signal: NodeJS.Signals) => {
+        this.stopAll();
+        process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    private readonly onExit = () => this.stopAll();
 
     constructor(prefix: string) {
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `lsst-k8s-${prefix}-`));
-        const onSignal = (signal: NodeJS.Signals) => {
-            this.stopAll();
-            process.exit(signal === "SIGINT" ? 130 : 143);
-        };
-        process.once("SIGINT", onSignal);
-        process.once("SIGTERM", onSignal);
-        process.once("exit", () => this.stopAll());
+        process.once("SIGINT", this.onSignal);
+        process.once("SIGTERM", this.onSignal);
+        process.once("exit", this.onExit);
     }
 
-    /** Starts COMMAND with ARGS, its output to DIR/logs/NAME.log. */
-    start(name: string, command: string, args: readonly string[]): ChildProcess {
+    /** Starts COMMAND with ARGS, its output to DIR/logs/NAME.log; OPTIONS: its cwd and environment (default ours). */
+    start(name: string, command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
         const logs = path.join(this.dir, "logs");
         fs.mkdirSync(logs, { recursive: true });
         const log = path.join(logs, `${name}.log`);
         const fd = fs.openSync(log, "a");
-        const child = spawn(command, args, { detached: true, stdio: ["ignore", fd, fd] });
+        const child = spawn(command, args, { ...options, detached: true, stdio: ["ignore", fd, fd] });
         fs.closeSync(fd);
         this.started.push({ name, child, log });
         return child;
+    }
+
+    /** Stops the process started as NAME (and its group) now, as stopAll does. */
+    stop(name: string): void {
+        stopGroups(this.started.filter((s) => s.name === name).map((s) => s.child));
+        this.started.splice(0, this.started.length, ...this.started.filter((s) => s.name !== name));
     }
 
     /** The last lines a process logged, for a failure message. */
@@ -73,13 +80,10 @@ export class Processes {
             return;
         }
         this.stopped = true;
-        const pids = this.started.map((s) => s.child.pid).filter((p): p is number => p !== undefined && alive(p));
-        pids.forEach((p) => signalGroup(p, "SIGTERM"));
-        const until = Date.now() + 2000;
-        while (pids.some(alive) && Date.now() < until) {
-            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-        }
-        pids.forEach((p) => signalGroup(p, "SIGKILL"));
+        process.removeListener("SIGINT", this.onSignal);
+        process.removeListener("SIGTERM", this.onSignal);
+        process.removeListener("exit", this.onExit);
+        stopGroups(this.started.map((s) => s.child));
         if (process.env.LSST_K8S_KEEP) {
             process.stderr.write(`e2e: kept ${this.dir}\n`);
         } else {
@@ -100,6 +104,17 @@ export function alive(pid: number): boolean {
     } catch {
         return false;
     }
+}
+
+/** SIGTERM to each child's group, up to 2 s for them all to end, then SIGKILL to whatever is left. */
+function stopGroups(children: readonly ChildProcess[]): void {
+    const pids = children.map((c) => c.pid).filter((p): p is number => p !== undefined && alive(p));
+    pids.forEach((p) => signalGroup(p, "SIGTERM"));
+    const until = Date.now() + 2000;
+    while (pids.some(alive) && Date.now() < until) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+    pids.forEach((p) => signalGroup(p, "SIGKILL"));
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -1,5 +1,6 @@
 /**
  * npm run e2e -- control-plane [STACK...]
+ * npm run e2e -- engine [STACK...]
  *
  * The tiers that run the real thing on this machine. `control-plane`: for each stack (default all
  * three), a control plane of its own (controlPlane.ts: etcd, the API server, the controller-manager,
@@ -13,6 +14,7 @@
  * and a last line with the counts. Exit 0 when everything holds, 1 when anything does not (each
  * problem listed first), 2 for bad arguments; a missing tool or a failed build stops it with the
  * build's one line. Every process is stopped and every directory removed on every exit path.
+ * `engine`: the program under the real Pulumi CLI (engine.ts), with the same exit codes.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -22,7 +24,8 @@ import { poolNamespace } from "../../components/platform/CondorPools";
 import { SERVICE_NAMESPACES } from "../../components/platform/Platform";
 import { InputError, readStackFile } from "../stackFile";
 import { applyStack } from "./apply";
-import { BuildError, startControlPlane, Tool, upstreamTools } from "./controlPlane";
+import { BuildError, builtPaths, startControlPlane, Tool, upstreamTools } from "./controlPlane";
+import { engineTier } from "./engine";
 import { Declared } from "./declared";
 import { validateKubeadmConfigs } from "./kubeadmConfigs";
 import { Processes } from "./processes";
@@ -32,7 +35,7 @@ import { yamlRoundTrip } from "./yamlRead";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const STACKS = ["dev", "prod", "test"];
-const USAGE = "usage: npm run e2e -- control-plane [dev|prod|test ...]";
+const USAGE = "usage: npm run e2e -- control-plane|engine [dev|prod|test ...]";
 /** How long workloads may take to become ready under kwok. */
 const READY_WITHIN_MS = 180_000;
 
@@ -139,9 +142,14 @@ async function oneStack(stack: string, tools: Record<Tool, string>, tally: Tally
 async function main(argv: string[]): Promise<number> {
     const [tier, ...rest] = argv;
     const stacks = rest.length ? rest : STACKS;
-    if (tier !== "control-plane" || stacks.some((s) => !STACKS.includes(s))) {
+    if (!["control-plane", "engine"].includes(tier) || stacks.some((s) => !STACKS.includes(s))) {
         process.stderr.write(`${USAGE}\n`);
         return 2;
+    }
+    if (tier === "engine") {
+        const report = await engineTier(builtPaths(["pulumi"])[0], stacks);
+        report.lines.forEach((l) => process.stdout.write(`${l}\n`));
+        return report.ok ? 0 : 1;
     }
     const tools = upstreamTools();
     const tally: Tally = { stacks: [0, stacks.length], objects: [0, 0], ready: [0, 0], rbac: [0, 0], "psa-agree": [0, 0], kubeadm: [0, 0], yaml: [0, 0] };

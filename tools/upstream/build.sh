@@ -6,7 +6,8 @@
 #                                              building it first if it is missing (progress then
 #                                              goes to stderr, so stdout holds only the paths)
 #
-# NAMEs: kube-apiserver kube-controller-manager kube-scheduler kubectl kubeadm etcd kwok.
+# NAMEs: kube-apiserver kube-controller-manager kube-scheduler kubectl kubeadm etcd kwok (`all`), and
+# pulumi (the CLI, for `npm run e2e -- engine`; not in `all`, which is what the tests need).
 # Each tool is built from its wrapper module in this folder (kubernetes/, etcd/, kwok/: a go.mod
 # with `tool` lines and a committed go.sum; no upstream source is kept here), from any cwd.
 #
@@ -24,7 +25,9 @@
 # version stamps (Kubernetes: gitVersion/gitMajor/gitMinor/gitTreeState=clean/buildDate in both
 # k8s.io/client-go/pkg/version and k8s.io/component-base/version, buildDate = the release's time
 # on the proxy, so builds are reproducible; gitCommit is unknown from the proxy and left unset.
-# etcd: api/v3/version.GitSHA names the module version; kwok: pkg/consts.Version).
+# etcd: api/v3/version.GitSHA names the module version; kwok: pkg/consts.Version; pulumi: sdk's
+# common/version.Version, which the engine compares with the plugins' and the SDK's, and the build
+# tags osusergo,grpcnotrace of Pulumi's release builds).
 # GOFLAGS=-mod=readonly: the committed go.mod/go.sum are used as they are, never rewritten.
 #
 # Checksums: sum.golang.org itself does not resolve here, but Go reaches the checksum database
@@ -52,6 +55,7 @@ export GOWORK=off
 export CGO_ENABLED=0
 
 all_tools=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubeadm etcd kwok)
+known_tools=("${all_tools[@]}" pulumi)
 
 exec 3>&1
 die() { echo "build.sh: $*" >&2; exit 1; }
@@ -62,8 +66,9 @@ usage() {
     exit "${1:-2}"
 }
 
-# Sets wrapper, module, version, pkg and ldflags for tool $1.
+# Sets wrapper, module, version, pkg, ldflags and tags for tool $1.
 tool_info() {
+    tags=
     case $1 in
         kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubeadm)
             wrapper=kubernetes module=k8s.io/kubernetes version=$KUBERNETES_VERSION
@@ -79,7 +84,13 @@ tool_info() {
             pkg=sigs.k8s.io/kwok/cmd/kwok
             ldflags="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$version"
             ;;
-        *) die "unknown tool '$1' (known: ${all_tools[*]} all)" ;;
+        pulumi)
+            wrapper=pulumi module=github.com/pulumi/pulumi/pkg/v3 version=$PULUMI_VERSION
+            pkg=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+            ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
+            tags=osusergo,grpcnotrace
+            ;;
+        *) die "unknown tool '$1' (known: ${known_tools[*]} all)" ;;
     esac
 }
 
@@ -122,7 +133,7 @@ fail() {
 }
 
 build() {
-    local name=$1 wrapper module version pkg ldflags out log start
+    local name=$1 wrapper module version pkg ldflags tags out log start
     tool_info "$name"
     out=$bin/$name-$version
     if [[ ! -x $out ]] && ! $locked; then
@@ -144,8 +155,8 @@ build() {
         check_pins
         [[ $module != k8s.io/kubernetes ]] || kube_ldflags
         tmp=$bin/.$name-$version.tmp.$$
-        echo "# go build -trimpath -buildvcs=false -ldflags '$ldflags' $pkg" >>"$log"
-        go build -trimpath -buildvcs=false -ldflags "$ldflags" -o "$tmp" "$pkg" >>"$log" 2>&1 ||
+        echo "# go build -trimpath -buildvcs=false -tags '$tags' -ldflags '$ldflags' $pkg" >>"$log"
+        go build -trimpath -buildvcs=false -tags "$tags" -ldflags "$ldflags" -o "$tmp" "$pkg" >>"$log" 2>&1 ||
             fail "go build failed"
         chmod 0755 "$tmp"
         mv -f "$tmp" "$out"
