@@ -173,6 +173,9 @@ describe.each(STACKS)("the local registry on stack %s", (stack: StackName) => {
         const e = await runStack(stack);
         const patches = ofType(e, "kubernetes:core/v1:ServiceAccountPatch");
         const pullers = ofType(e, "kubernetes:core/v1:Namespace").map((n) => meta(n).name).filter((n: string) => n !== "registry");
+        if (cluster.platform!.etcdBackup?.image.startsWith(`${registry.host}/`)) {
+            pullers.push("kube-system");
+        }
         expect(patches.map((p) => meta(p).namespace).sort()).toEqual(pullers.sort());
         for (const p of patches) {
             expect(meta(p).name).toBe("default");
@@ -181,6 +184,34 @@ describe.each(STACKS)("the local registry on stack %s", (stack: StackName) => {
             expect(pull.inputs.type).toBe("kubernetes.io/dockerconfigjson");
             expect(pull.secretInputs).toContain("stringData");
             expect(Object.keys(JSON.parse((pull.inputs.stringData as any)[".dockerconfigjson"]).auths)).toEqual([registry.host]);
+        }
+    });
+    it("lets every pod that pulls from the local registry pull: its ServiceAccount carries the secret before the pod exists", async () => {
+        const e = await runStack(stack);
+        const byUrn = new Map(e.resources.map((r) => [r.urn, r]));
+        const ancestors = (r: RecordedResource): string[] => (r.parent && byUrn.has(r.parent) ? [r.parent, ...ancestors(byUrn.get(r.parent)!)] : []);
+        const waitsFor = (r: RecordedResource, target: RecordedResource) =>
+            [r, ...ancestors(r).map((u) => byUrn.get(u)!)].some((x) => x.dependencies.some((d) => d === target.urn || ancestors(target).includes(d)));
+        const podSpec = (r: RecordedResource): any => {
+            const spec = r.inputs.spec as any;
+            return r.type.endsWith(":CronJob") ? spec.jobTemplate.spec.template.spec : r.type.endsWith(":Pod") ? spec : spec.template.spec;
+        };
+        const workloads = e.resources.filter((r) => /^kubernetes:(apps\/v1:(Deployment|DaemonSet|StatefulSet)|batch\/v1:(Job|CronJob)|core\/v1:Pod)$/.test(r.type));
+        const pulling = workloads.filter((w) => [...(podSpec(w).containers ?? []), ...(podSpec(w).initContainers ?? [])]
+            .some((c: any) => String(c.image).startsWith(`${registry.host}/`)));
+        expect(pulling.length).toBeGreaterThan(0);
+        for (const w of pulling) {
+            const ns = meta(w).namespace;
+            const account = podSpec(w).serviceAccountName ?? "default";
+            const holders = [...ofType(e, "kubernetes:core/v1:ServiceAccount"), ...ofType(e, "kubernetes:core/v1:ServiceAccountPatch")]
+                .filter((a) => meta(a).namespace === ns && meta(a).name === account && ((a.inputs as any).imagePullSecrets ?? []).some((p: any) => p.name === "registry-pull"));
+            const inPod = (podSpec(w).imagePullSecrets ?? []).some((p: any) => p.name === "registry-pull");
+            expect({ workload: `${ns}/${meta(w).name}`, account, pullSecret: inPod || holders.length > 0 }).toEqual({ workload: `${ns}/${meta(w).name}`, account, pullSecret: true });
+            const secret = find(ofType(e, "kubernetes:core/v1:Secret"), ns, "registry-pull");
+            expect(secret).toBeDefined();
+            for (const needed of [secret, ...holders]) {
+                expect({ workload: `${ns}/${meta(w).name}`, waitsFor: needed.name, ok: waitsFor(w, needed) }).toEqual({ workload: `${ns}/${meta(w).name}`, waitsFor: needed.name, ok: true });
+            }
         }
     });
 });

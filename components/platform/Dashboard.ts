@@ -39,7 +39,8 @@ export class Dashboard extends pulumi.ComponentResource {
         };
         const podSecurity = { runAsNonRoot: true, runAsUser: 1001, runAsGroup: 2001, seccompProfile: { type: "RuntimeDefault" } };
 
-        const account = new k8s.core.v1.ServiceAccount(`${name}-account`, { metadata }, o);
+        // Its own account, so the default one's pull secret does not reach it: it carries its own.
+        const account = new k8s.core.v1.ServiceAccount(`${name}-account`, { metadata, imagePullSecrets: [{ name: "registry-pull" }] }, o);
         for (const secret of OWN_SECRETS) {
             new k8s.core.v1.Secret(`${name}-${secret}`, {
                 metadata: { name: secret, namespace: NAMESPACE, labels },

@@ -10,6 +10,8 @@ export interface EtcdBackupArgs {
     readonly controlPlanes: readonly NodeConfig[];
     /** The cluster's Kubernetes provider; no default. */
     readonly provider: k8s.Provider;
+    /** What every object waits for: the registry's pull credentials when the image comes from it; default none. */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 const NAMESPACE = "kube-system";
@@ -24,7 +26,7 @@ const NAMESPACE = "kube-system";
 export class EtcdBackup extends pulumi.ComponentResource {
     constructor(name: string, args: EtcdBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:platform:EtcdBackup", name, {}, opts);
-        const o = { parent: this, provider: args.provider };
+        const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
         const scriptMap = new k8s.core.v1.ConfigMap(`${name}-script`, {
             metadata: { name: "etcd-backup", namespace: NAMESPACE },
             data: { "etcd-backup.sh": podScript("etcd-backup.sh") },
@@ -78,7 +80,7 @@ export class EtcdBackup extends pulumi.ComponentResource {
                         },
                     },
                 },
-            }, { ...o, dependsOn: [scriptMap] });
+            }, { ...o, dependsOn: [...(args.dependsOn ?? []), scriptMap] });
         }
         this.registerOutputs({});
     }

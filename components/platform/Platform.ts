@@ -162,28 +162,43 @@ export class Platform extends pulumi.ComponentResource {
             }
             new Filesets(`${name}-filesets`, { config: config.filesets, claims, provider: args.provider, dependsOn }, { parent: this });
         }
+        // Pods get the pull secret from their ServiceAccount when they are admitted, never later, so
+        // whatever pulls through the registry waits for its credentials (and the registry itself).
+        let pulling: pulumi.Resource[] = dependsOn;
+        const registryHost = config.registry?.host;
+        const fromRegistry = (ref: string | undefined) => registryHost !== undefined && ref?.split("/")[0] === registryHost;
         if (config.registry) {
-            // Every namespace the platform owns pulls from it, the registry's own excepted.
+            // Every namespace the platform owns pulls from it, the registry's own excepted, and
+            // kube-system when the etcd backups' image is kept there.
             const pullers = Object.keys(namespaces).filter((ns) => ns !== "registry");
+            if (fromRegistry(config.etcdBackup?.image)) {
+                pullers.push("kube-system");
+            }
             this.registry = new Registry(`${name}-registry`, { config: config.registry, pullers, provider: args.provider, dependsOn }, { parent: this });
+            pulling = [...dependsOn, this.registry];
         }
-        if (config.registry) {
-            const registryHost = config.registry.host;
+        if (registryHost) {
             if (config.dashboard) {
-                new Dashboard(`${name}-dashboard`, { registryHost, provider: args.provider, dependsOn }, { parent: this });
+                new Dashboard(`${name}-dashboard`, { registryHost, provider: args.provider, dependsOn: pulling }, { parent: this });
             }
             if (config.kubeBench) {
-                new KubeBench(`${name}-kube-bench`, { registryHost, provider: args.provider, dependsOn }, { parent: this });
+                new KubeBench(`${name}-kube-bench`, { registryHost, provider: args.provider, dependsOn: pulling }, { parent: this });
             }
             if (config.multicastCheck) {
-                new MulticastCheck(`${name}-multicast`, { registryHost, provider: args.provider, dependsOn }, { parent: this });
+                new MulticastCheck(`${name}-multicast`, { registryHost, provider: args.provider, dependsOn: pulling }, { parent: this });
             }
         }
         if (config.etcdBackup) {
-            new EtcdBackup(`${name}-etcd-backup`, { config: config.etcdBackup, controlPlanes: args.controlPlanes ?? [], provider: args.provider }, { parent: this });
+            new EtcdBackup(`${name}-etcd-backup`, {
+                config: config.etcdBackup, controlPlanes: args.controlPlanes ?? [], provider: args.provider,
+                dependsOn: fromRegistry(config.etcdBackup.image) ? pulling : undefined,
+            }, { parent: this });
         }
         if (config.htcondor) {
-            new CondorPools(`${name}-condor`, { config: config.htcondor, filesets: !!config.filesets, provider: args.provider, dependsOn }, { parent: this });
+            new CondorPools(`${name}-condor`, {
+                config: config.htcondor, filesets: !!config.filesets, provider: args.provider,
+                dependsOn: fromRegistry(config.htcondor.image) ? pulling : dependsOn,
+            }, { parent: this });
         }
         this.registerOutputs({});
     }
