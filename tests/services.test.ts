@@ -43,8 +43,10 @@ describe.each(STACKS)("services on stack %s", (stack: StackName) => {
 
     it("mounts the filesets with technote 001's access: read-only ones read-only at every level, scratch for developers only", async () => {
         const e = await runStack(stack);
-        const claims = ofType(e, "kubernetes:core/v1:PersistentVolumeClaim");
-        const volumes = ofType(e, "kubernetes:core/v1:PersistentVolume");
+        // The filesets' own; the NFS provisioner's export and the registry's volume are not filesets.
+        const isFileset = (r: any) => /fileset-/.test(meta(r).name);
+        const claims = ofType(e, "kubernetes:core/v1:PersistentVolumeClaim").filter(isFileset);
+        const volumes = ofType(e, "kubernetes:core/v1:PersistentVolume").filter(isFileset);
         const namesIn = (ns: string) => claims.filter((c) => meta(c).namespace === ns).map((c) => meta(c).name).sort();
         expect(namesIn("jupyter-lsst")).toEqual(["fileset-datasets", "fileset-jhome", "fileset-project", "fileset-project-shared"]);
         for (const d of platform.developerGroups) {
@@ -136,6 +138,7 @@ describe.each(STACKS)("the local registry on stack %s", (stack: StackName) => {
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
         const pvc = find(ofType(e, "kubernetes:core/v1:PersistentVolumeClaim"), "registry", "registry-storage").inputs as any;
         expect(pvc.spec.resources.requests.storage).toBe(registry.storageSize);
+        expect(pvc.spec.storageClassName).toBe(registry.storageClass ?? cluster.platform!.storage?.nfs?.className);
         const service = find(ofType(e, "kubernetes:core/v1:Service"), "registry", "registry").inputs as any;
         expect(service.spec).toEqual({ type: "ClusterIP", clusterIP: registry.clusterIP, selector: { app: "registry" }, ports: [{ name: "https", port: 443, targetPort: 5000 }] });
         const secret = find(ofType(e, "kubernetes:core/v1:Secret"), "registry", "registry");
@@ -172,7 +175,7 @@ describe.each(STACKS)("the local registry on stack %s", (stack: StackName) => {
     it("gives every namespace that pulls from it a pull secret on its default ServiceAccount", async () => {
         const e = await runStack(stack);
         const patches = ofType(e, "kubernetes:core/v1:ServiceAccountPatch");
-        const pullers = ofType(e, "kubernetes:core/v1:Namespace").map((n) => meta(n).name).filter((n: string) => n !== "registry");
+        const pullers = ofType(e, "kubernetes:core/v1:Namespace").map((n) => meta(n).name).filter((n: string) => n !== "registry" && n !== "nfs-provisioner");
         if (cluster.platform!.etcdBackup?.image.startsWith(`${registry.host}/`)) {
             pullers.push("kube-system");
         }

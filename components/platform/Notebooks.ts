@@ -7,6 +7,8 @@ import { multiply } from "./quantity";
 export interface NotebooksArgs {
     /** The JupyterLab settings from the platform config; no default. */
     readonly config: JupyterConfig;
+    /** The storage class of the users' home volumes, for the spawner; default the cluster's default class. */
+    readonly homeStorageClass?: string;
     /** The notebook namespace; default "jupyter-lsst". */
     readonly namespace?: string;
     /** The cluster's Kubernetes provider; no default. */
@@ -81,6 +83,7 @@ export class Notebooks extends pulumi.ComponentResource {
             data: {
                 "profiles.yaml": yaml.dump(spawnerProfiles(args.config)),
                 homeSize: args.config.homeSize,
+                ...(args.homeStorageClass ? { homeStorageClass: args.homeStorageClass } : {}),
             },
         }, o);
         this.registerOutputs({});

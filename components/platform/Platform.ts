@@ -7,6 +7,7 @@ import { Dashboard } from "./Dashboard";
 import { KubeBench } from "./KubeBench";
 import { MulticastCheck } from "./MulticastCheck";
 import { Filesets, FILESETS_FOR } from "./Filesets";
+import { NFS_PROVISIONER_NAMESPACE, NfsProvisioner, storageClassFor } from "./NfsProvisioner";
 import { Notebooks } from "./Notebooks";
 import { Registry } from "./Registry";
 
@@ -98,6 +99,10 @@ export class Platform extends pulumi.ComponentResource {
         if (config.dashboard) {
             namespace("kubernetes-dashboard");
         }
+        if (config.storage?.nfs) {
+            // Restricted like the rest: the provisioner runs as 65534 and reaches its export through a claim.
+            namespace(NFS_PROVISIONER_NAMESPACE);
+        }
         this.namespaces = namespaces;
 
         const group = (g: string) => [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: g }];
@@ -149,8 +154,14 @@ export class Platform extends pulumi.ComponentResource {
 
         // The services, each object after the namespaces it lives in.
         const dependsOn = Object.values(namespaces);
+        // The NFS provisioner first: the registry's volume and the notebook homes come from its class.
+        const nfs = config.storage?.nfs
+            ? new NfsProvisioner(`${name}-nfs`, { config: config.storage.nfs, provider: args.provider, dependsOn }, { parent: this })
+            : undefined;
+        const withStorage = nfs ? [...dependsOn, nfs] : dependsOn;
         if (config.jupyter) {
-            new Notebooks(`${name}-notebooks`, { config: config.jupyter, provider: args.provider, dependsOn }, { parent: this });
+            const homeStorageClass = storageClassFor(undefined, config.storage?.nfs);
+            new Notebooks(`${name}-notebooks`, { config: config.jupyter, homeStorageClass, provider: args.provider, dependsOn: withStorage }, { parent: this });
         }
         if (config.filesets) {
             const claims: Record<string, readonly FilesetName[]> = { "jupyter-lsst": FILESETS_FOR.notebooks };
@@ -168,13 +179,17 @@ export class Platform extends pulumi.ComponentResource {
         const registryHost = config.registry?.host;
         const fromRegistry = (ref: string | undefined) => registryHost !== undefined && ref?.split("/")[0] === registryHost;
         if (config.registry) {
-            // Every namespace the platform owns pulls from it, the registry's own excepted, and
-            // kube-system when the etcd backups' image is kept there.
-            const pullers = Object.keys(namespaces).filter((ns) => ns !== "registry");
+            // Every namespace the platform owns pulls from it, except the registry's own and the NFS
+            // provisioner's (it runs before the registry has a volume), and kube-system when the etcd
+            // backups' image is kept there.
+            const pullers = Object.keys(namespaces).filter((ns) => ns !== "registry" && ns !== NFS_PROVISIONER_NAMESPACE);
             if (fromRegistry(config.etcdBackup?.image)) {
                 pullers.push("kube-system");
             }
-            this.registry = new Registry(`${name}-registry`, { config: config.registry, pullers, provider: args.provider, dependsOn }, { parent: this });
+            const storageClass = storageClassFor(config.registry.storageClass, config.storage?.nfs);
+            this.registry = new Registry(`${name}-registry`, {
+                config: { ...config.registry, storageClass }, pullers, provider: args.provider, dependsOn: withStorage,
+            }, { parent: this });
             pulling = [...dependsOn, this.registry];
         }
         if (registryHost) {

@@ -5,3 +5,4 @@ export * from "./htcondor";
 export * from "./jupyter";
 export * from "./platform";
 export * from "./registry";
+export * from "./storage";

@@ -1,6 +1,6 @@
 /** `platform`: what the cluster carries beyond Kubernetes itself; absent, the cluster gets only its overlay. */
 import { z } from "zod";
-import { quote } from "../problems";
+import { quote, ref } from "../problems";
 import { ALWAYS, flag, isRecord, record } from "../values";
 import { developerAccess, developerGroups, groups } from "./access";
 import { etcdBackup } from "./etcdBackup";
@@ -9,6 +9,7 @@ import { htcondor } from "./htcondor";
 import { lacksDigest } from "./images";
 import { jupyter } from "./jupyter";
 import { registry } from "./registry";
+import { storage } from "./storage";
 
 /** Switches whose images come from the local registry (technote 001 "Images and Libraries"). */
 const PULLS_FROM_REGISTRY = ["dashboard", "multicastCheck", "kubeBench"] as const;
@@ -29,6 +30,7 @@ export const platform = record({
     htcondor: htcondor.optional().meta({ description: "HTCondor worker pools; absent, none are declared." }),
     etcdBackup: etcdBackup.optional().meta({ description: "Scheduled etcd backups on every control plane; absent, none." }),
     registry: registry.optional().meta({ description: "The local image registry; absent, none." }),
+    storage: storage.optional().meta({ description: "Storage classes the platform provisions (technote 004 \"Storage\"); absent, none." }),
 }).superRefine((value: unknown, ctx) => {
     if (!isRecord(value)) {
         return;
@@ -39,6 +41,14 @@ export const platform = record({
                 ctx.addIssue({ code: "custom", path: [key], message: "needs platform.registry: its images are pulled from the local registry" });
             }
         }
+    }
+    // The registry's volume needs a class: one named, or the NFS provisioner's.
+    const nfs = isRecord(value.storage) ? value.storage.nfs : undefined;
+    if (isRecord(value.registry) && value.registry.storageClass === undefined && nfs === undefined) {
+        ctx.addIssue({
+            code: "custom", path: ["registry", "storageClass"], params: ref(2, "storage", "nfs"),
+            message: "required unless {ref} is set: the registry's volume needs a storage class, named here or the NFS provisioner's",
+        });
     }
     if (value.requireDigests !== true) {
         return;

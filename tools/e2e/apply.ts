@@ -81,33 +81,66 @@ async function warnings(api: ApiServer, o: Record<string, unknown>): Promise<str
 }
 
 /**
- * A claim that no declared volume satisfies waits for a provisioner, and a bare kubeadm cluster has
- * none: the tier plays one, making a volume of the claim's class, size and modes, and says so.
+ * The provisioners the stack runs, by the name a StorageClass gives them: a Deployment that says
+ * PROVISIONER_NAME, as the external provisioners of kubernetes-sigs read it.
  */
-async function provisionPending(api: ApiServer, stack: string, notes: string[]): Promise<void> {
+function runProvisioners(objects: readonly Record<string, any>[]): Map<string, string> {
+    const run = new Map<string, string>();
+    for (const o of objects.filter((x) => x.kind === "Deployment")) {
+        for (const c of o.spec?.template?.spec?.containers ?? []) {
+            const name = (c.env ?? []).find((e: { name: string }) => e.name === "PROVISIONER_NAME")?.value;
+            if (typeof name === "string") {
+                run.set(name, `Deployment ${o.metadata.namespace}/${o.metadata.name}`);
+            }
+        }
+    }
+    return run;
+}
+
+/**
+ * A claim that no declared volume satisfies waits for a provisioner. kwok runs no pod, so the tier
+ * plays the one the stack deploys, making a volume of the claim's class, size and modes, and only for
+ * a class the stack declares whose provisioner one of its Deployments runs: a claim with no class, or
+ * with one nothing provisions, stays Pending on a bare kubeadm cluster and is reported.
+ */
+async function provisionPending(api: ApiServer, declared: Declared, problems: string[], notes: string[]): Promise<void> {
+    const stack = declared.stack;
+    const objects = declared.groups.flat().map((o) => o.object as Record<string, any>);
+    const classes = new Map(objects.filter((o) => o.kind === "StorageClass").map((o) => [String(o.metadata.name), o]));
+    const provisioners = runProvisioners(objects);
     const claims = async () => ((await request(api, "GET", "/api/v1/persistentvolumeclaims")).body.items ?? []) as Record<string, any>[];
     // The claims that name their volume bind first; the rest may still find a declared volume meanwhile.
     await until("the claims that name their volume to bind", 30_000,
         async () => (await claims()).every((c) => !c.spec.volumeName || c.status?.phase === "Bound")).catch(() => undefined);
-    const r = { body: { items: await claims() } };
-    const pending = ((r.body.items ?? []) as Record<string, any>[]).filter((c) => c.status?.phase !== "Bound" && !c.spec.volumeName);
+    const pending = (await claims()).filter((c) => c.status?.phase !== "Bound" && !c.spec.volumeName);
     for (const c of pending) {
+        const claim = `${c.metadata.namespace}/${c.metadata.name}`;
+        const className = c.spec.storageClassName as string | undefined;
+        const sc = className ? classes.get(className) : undefined;
+        const by = sc ? provisioners.get(String(sc.provisioner)) : undefined;
+        if (!sc || !by) {
+            problems.push(`${stack}: claim ${claim} ` + (!className ? "names no storage class"
+                : !sc ? `names class ${className}, which the stack does not declare`
+                    : `names class ${className}, whose provisioner ${String(sc.provisioner)} no Deployment of the stack runs`) +
+                ": nothing would provision it on a bare kubeadm cluster");
+            continue;
+        }
         const name = `e2e-${c.metadata.namespace}-${c.metadata.name}`.slice(0, 63).replace(/-+$/, "");
         const created = await request(api, "POST", "/api/v1/persistentvolumes", {
             apiVersion: "v1", kind: "PersistentVolume",
             metadata: { name, labels: { "lsst-k8s.io/e2e": "provisioned" } },
             spec: {
                 capacity: { storage: c.spec.resources.requests.storage }, accessModes: c.spec.accessModes,
-                ...(c.spec.storageClassName ? { storageClassName: c.spec.storageClassName } : {}),
-                claimRef: { namespace: c.metadata.namespace, name: c.metadata.name },
-                hostPath: { path: `/tmp/${name}` }, persistentVolumeReclaimPolicy: "Delete",
+                storageClassName: className, claimRef: { namespace: c.metadata.namespace, name: c.metadata.name },
+                mountOptions: sc.mountOptions, hostPath: { path: `/tmp/${name}` },
+                persistentVolumeReclaimPolicy: sc.reclaimPolicy ?? "Delete",
             },
         });
         if (created.status !== 201) {
-            throw new Error(`provisioning a volume for claim ${c.metadata.namespace}/${c.metadata.name}: ${String(created.body.message)}`);
+            throw new Error(`provisioning a volume for claim ${claim}: ${String(created.body.message)}`);
         }
-        notes.push(`${stack}: claim ${c.metadata.namespace}/${c.metadata.name} (class ${c.spec.storageClassName ?? "none"}) matched no declared volume: ` +
-            "the tier provisioned one, as a dynamic provisioner would; the stack declares none");
+        notes.push(`${stack}: claim ${claim} (class ${className}) got its volume from the tier playing ${sc.provisioner}, ` +
+            `which the stack runs as ${by} (kwok runs no pod)`);
     }
 }
 
@@ -131,7 +164,7 @@ export async function applyStack(kubectlBin: string, api: ApiServer, declared: D
     if (accepted < objects.length) {
         return { objects: objects.length, accepted, workloads: 0, ready: 0, claims: 0, bound: 0, problems, notes };
     }
-    await provisionPending(api, declared.stack, notes);
+    await provisionPending(api, declared, problems, notes);
 
     const workloads = objects.filter((o) => WORKLOADS[String(o.object.kind)] && !o.patch).map((o) => o.object);
     const readyNow = async () => {
