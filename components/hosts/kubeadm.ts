@@ -50,9 +50,20 @@ function apiEndpoint(node: NodeConfig): Record<string, unknown> {
     return { advertiseAddress: node.address, bindPort: API_SERVER_PORT };
 }
 
+/**
+ * How a node registers. kubeadm taints every control plane NoSchedule unless its registration lists
+ * taints, so with no workers in the inventory (technote 004's single box) the control planes register
+ * with an empty list and workloads can run on them. kubeadm reads this only when a node joins or inits:
+ * a running cluster whose last worker is removed keeps its taints until an admin lifts them.
+ */
+function registration(cluster: ClusterConfig, node: NodeConfig): Record<string, unknown> {
+    const untainted = node.role === "control-plane" && !cluster.nodes.some((n) => n.role === "worker");
+    return { name: node.name, criSocket: CRI_SOCKET, ...(untainted ? { taints: [] } : {}) };
+}
+
 /** A control plane's own settings: its API endpoint, and how it registers as a node. */
-function localNode(node: NodeConfig): Record<string, unknown> {
-    return { localAPIEndpoint: apiEndpoint(node), nodeRegistration: { name: node.name, criSocket: CRI_SOCKET } };
+function localNode(cluster: ClusterConfig, node: NodeConfig): Record<string, unknown> {
+    return { localAPIEndpoint: apiEndpoint(node), nodeRegistration: registration(cluster, node) };
 }
 
 export function initConfiguration(cluster: ClusterConfig, node: NodeConfig, secrets: InitSecrets): Record<string, unknown>[] {
@@ -74,7 +85,7 @@ export function initConfiguration(cluster: ClusterConfig, node: NodeConfig, secr
                 usages: ["signing", "authentication"],
             }],
             certificateKey: secrets.certificateKey,
-            ...localNode(node),
+            ...localNode(cluster, node),
         },
         clusterConfiguration(cluster),
         {
@@ -116,7 +127,7 @@ export function joinConfiguration(cluster: ClusterConfig, node: NodeConfig, secr
                 caCertHashes: [secrets.caCertHash],
             },
         },
-        nodeRegistration: { name: node.name, criSocket: CRI_SOCKET },
+        nodeRegistration: registration(cluster, node),
         ...(controlPlane
             ? {
                 controlPlane: {
@@ -135,7 +146,7 @@ export function joinConfiguration(cluster: ClusterConfig, node: NodeConfig, secr
  */
 export function uploadCertsConfiguration(cluster: ClusterConfig, first: NodeConfig, certificateKey: string): Record<string, unknown>[] {
     return [
-        { apiVersion: kubeadmApiVersion(cluster.kubernetesVersion), kind: "InitConfiguration", certificateKey, ...localNode(first) },
+        { apiVersion: kubeadmApiVersion(cluster.kubernetesVersion), kind: "InitConfiguration", certificateKey, ...localNode(cluster, first) },
         clusterConfiguration(cluster),
     ];
 }

@@ -8,7 +8,7 @@ import { validateConfig } from "../../config";
 import { spawnSync } from "child_process";
 import * as yaml from "js-yaml";
 import { parseVersion, upgradeProblem } from "../../components/hosts/versions";
-import { joinConfiguration } from "../../components/hosts/kubeadm";
+import { initConfiguration, joinConfiguration } from "../../components/hosts/kubeadm";
 import { parseToken } from "../../components/hosts/NodeJoin";
 import { Evaluation, RecordedResource } from "../../tools/evaluate";
 import { PLACEHOLDER_CA_HASH, PLACEHOLDER_TOKEN } from "../../tools/offline";
@@ -126,6 +126,21 @@ describe("join helpers", () => {
         expect(() => joinConfiguration(cluster, worker, { token: "bad", caCertHash: PLACEHOLDER_CA_HASH })).toThrow(/needs a kubeadm token/);
         expect(() => joinConfiguration(cluster, worker, { token: PLACEHOLDER_TOKEN, caCertHash: "sha256:xyz" })).toThrow(/sha256 CA hash/);
         expect(() => joinConfiguration(cluster, cp, { token: PLACEHOLDER_TOKEN, caCertHash: PLACEHOLDER_CA_HASH })).toThrow(/needs the 64-hex-digit certificate key/);
+    });
+
+    it("leaves control planes untainted only when the inventory has no workers (technote 004's single box)", () => {
+        const key = "0123456789abcdef".repeat(4);
+        const cluster = validateConfig(rawConfig("dev").config).config!;
+        const registration = (c: typeof cluster, node: (typeof cluster.nodes)[number]) => node === c.nodes[0]
+            ? (initConfiguration(c, node, { token: PLACEHOLDER_TOKEN, certificateKey: key })[0] as any).nodeRegistration
+            : (joinConfiguration(c, node, { token: PLACEHOLDER_TOKEN, caCertHash: PLACEHOLDER_CA_HASH, certificateKey: key })[0] as any).nodeRegistration;
+        for (const node of cluster.nodes) {
+            expect(registration(cluster, node)).not.toHaveProperty("taints");
+        }
+        const controlPlanesOnly = { ...cluster, nodes: cluster.nodes.filter((n) => n.role === "control-plane") };
+        for (const node of controlPlanesOnly.nodes) {
+            expect(registration(controlPlanesOnly, node).taints).toEqual([]);
+        }
     });
 });
 
