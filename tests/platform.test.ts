@@ -2,7 +2,7 @@ import { validateConfig } from "../config";
 import { RecordedResource } from "../tools/evaluate";
 import { byName, clusterOf, dependsOn, ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
 import { schemaErrors } from "./schemas";
-import { WEAVE_VERSION } from "../components/platform/Overlay";
+import { WEAVE_READS, WEAVE_VERSION } from "../components/platform/Overlay";
 import { policies } from "../policies/policies";
 import { runPolicies } from "../policies/lib/runner";
 import { containersOf, kubeType, podSpecOf } from "../policies/lib/kube";
@@ -129,6 +129,18 @@ describe.each(STACKS)("the overlay on stack %s", (stack: StackName) => {
         expect(weave.env.map((e: { name: string }) => e.name).sort()).toEqual(["CHECKPOINT_DISABLE", "HOSTNAME", "INIT_CONTAINER", "IPALLOC_RANGE"]);
         expect(spec.tolerations).toEqual([{ effect: "NoSchedule", operator: "Exists" }, { effect: "NoExecute", operator: "Exists" }]);
         expect(spec.hostNetwork).toBe(true);
+    });
+
+    it("gives each Weave container only environment names the pinned image reads", async () => {
+        const spec = ((await daemonSet()).inputs as Record<string, any>).spec.template.spec;
+        for (const c of spec.containers as { name: string; env?: { name: string }[] }[]) {
+            expect(Object.keys(WEAVE_READS)).toContain(c.name);
+            const unread = (c.env ?? []).map((e) => e.name).filter((n) => !WEAVE_READS[c.name].includes(n));
+            expect({ container: c.name, unread }).toEqual({ container: c.name, unread: [] });
+        }
+        // The names the first fix was about: the old one is not read, the new one is.
+        expect(WEAVE_READS.weave).toContain("IPALLOC_RANGE");
+        expect(WEAVE_READS.weave).not.toContain("IPALLOC");
     });
 
     it("passes the stack's policies only through its written exemptions and its approval", async () => {

@@ -18,6 +18,21 @@ export interface OverlayArgs {
  */
 export const WEAVE_VERSION = "2.8.8";
 
+/**
+ * The environment each container of weave-net WEAVE_VERSION reads, by container: weave-kube's
+ * launch.sh (IPALLOC_RANGE, INIT_CONTAINER, HOSTNAME as the peer's nickname, and its tuning knobs),
+ * weaver's update checker (CHECKPOINT_DISABLE), weave-npc's node name (HOSTNAME). A name outside this
+ * table is silently ignored by the image (as IPALLOC was), so every name the program sets must be here.
+ * Neither weaveworks/weave nor the fork is a Go module the proxy serves, so the table is read from the
+ * fork's prog/weave-kube/launch.sh and prog/weave-npc, not extracted at test time.
+ */
+export const WEAVE_READS: Readonly<Record<string, readonly string[]>> = {
+    weave: ["IPALLOC_RANGE", "IPALLOC_INIT", "INIT_CONTAINER", "HOSTNAME", "CHECKPOINT_DISABLE", "EXTRA_ARGS", "WEAVE_MTU",
+        "WEAVE_NO_FASTDP", "WEAVE_EXPOSE_IP", "WEAVE_HTTP_ADDR", "WEAVE_STATUS_ADDR", "HOST_ROOT", "CONN_LIMIT", "EXPECT_NPC",
+        "KUBE_PEERS", "IPTABLES_BACKEND", "WEAVE_DEBUG", "WEAVE_PASSWORD"],
+    "weave-npc": ["HOSTNAME"],
+};
+
 const NAMESPACE = "kube-system";
 const NAME = "weave-net";
 
