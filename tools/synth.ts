@@ -137,12 +137,35 @@ function manifestFiles(evaluation: Evaluation): OutFile[] {
     });
 }
 
+const SECRET = "<secret>";
+
+/**
+ * What stands for one secret value of a Secret's key, as the API server would still accept it: a
+ * `.dockerconfigjson` must parse as a Docker config, and `data` holds base64.
+ */
+function placeholderOf(field: string, key: string): string {
+    const text = key === ".dockerconfigjson" ? JSON.stringify({ auths: { [SECRET]: { auth: SECRET } } }) : SECRET;
+    return field === "data" ? Buffer.from(text).toString("base64") : text;
+}
+
+/**
+ * A secret input as a manifest may show it: a Secret's data or stringData keeps its keys, each value a
+ * placeholder, so the file is still an object the API server accepts; anything else is "<secret>".
+ */
+function redactedSecret(r: RecordedResource, value: unknown, at: string): unknown {
+    const keyed = r.type === "kubernetes:core/v1:Secret" && (at === "data" || at === "stringData");
+    if (keyed && typeof value === "object" && value !== null && !Array.isArray(value)) {
+        return Object.fromEntries(Object.keys(value).map((k) => [k, placeholderOf(at, k)]));
+    }
+    return SECRET;
+}
+
 /** Inputs as reviewers should read them: secrets replaced, bundles summarised (their files are written). */
 function redactedInputs(r: RecordedResource): Record<string, unknown> {
     const secret = new Set(r.secretInputs);
     const walk = (value: unknown, at: string): unknown => {
         if (secret.has(at)) {
-            return "<secret>";
+            return redactedSecret(r, value, at);
         }
         if (isBundle(value)) {
             const b = decodeBundle(value);
@@ -173,7 +196,7 @@ function resourcesJson(evaluation: Evaluation): string {
         inputs: redactedInputs(r),
     }));
     const outputs = Object.fromEntries(Object.entries(evaluation.outputs)
-        .map(([k, o]) => [k, o.secret ? { secret: true, value: "<secret>" } : { secret: false, value: o.value }]));
+        .map(([k, o]) => [k, o.secret ? { secret: true, value: SECRET } : { secret: false, value: o.value }]));
     return JSON.stringify({ stack: evaluation.stack, outputs, resources }, null, 2) + "\n";
 }
 

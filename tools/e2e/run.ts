@@ -11,6 +11,7 @@
  *   4. kubeadm reads every configuration the program renders (kubeadmConfigs.ts)
  *   5. what the API server stores from YAML 1.1 manifests is what `policy check` judged (yamlRead.ts;
  *      the same for every stack, so on the first one only)
+ *   6. every file the synth writes under manifests/ passes a server-side dry run (synthManifests.ts)
  * and a last line with the counts. Exit 0 when everything holds, 1 when anything does not (each
  * problem listed first), 2 for bad arguments; a missing tool or a failed build stops it with the
  * build's one line. Every process is stopped and every directory removed on every exit path.
@@ -30,6 +31,7 @@ import { Declared } from "./declared";
 import { validateKubeadmConfigs } from "./kubeadmConfigs";
 import { Processes } from "./processes";
 import { psaDifferential } from "./psa";
+import { dryRunManifests, synthManifests } from "./synthManifests";
 import { Actors, askAll, rbacTable } from "./rbac";
 import { yamlRoundTrip } from "./yamlRead";
 
@@ -93,6 +95,9 @@ async function oneStack(stack: string, tools: Record<Tool, string>, tally: Tally
     };
     try {
         const declared = declaredObjects(stack, procs.dir);
+        const synth = synthManifests(stack, path.join(procs.dir, "synth"));
+        // Settled here too, so a control plane that fails to start leaves no unhandled rejection.
+        synth.catch(() => undefined);
         const api = await startControlPlane(procs, tools, stack, {
             serviceCidr: config.networks.services, nodes: config.nodes.map((n) => ({ name: n.name, role: n.role })),
         });
@@ -133,6 +138,10 @@ async function oneStack(stack: string, tools: Record<Tool, string>, tally: Tally
             problems.push(...y.problems.map((p) => `${stack}: ${p}`));
             process.stdout.write(`${stack}: yaml ${y.agreed}/${y.checked} ${took()}\n`);
         }
+        const manifests = dryRunManifests(tools.kubectl, api, stack, await synth);
+        add("manifests", manifests.accepted, manifests.checked);
+        problems.push(...manifests.problems);
+        process.stdout.write(`${stack}: manifests ${manifests.accepted}/${manifests.checked} ${took()}\n`);
         add("stacks", 1, 0);
     } finally {
         procs.stopAll();
@@ -152,7 +161,7 @@ async function main(argv: string[]): Promise<number> {
         return report.ok ? 0 : 1;
     }
     const tools = upstreamTools();
-    const tally: Tally = { stacks: [0, stacks.length], objects: [0, 0], ready: [0, 0], rbac: [0, 0], "psa-agree": [0, 0], kubeadm: [0, 0], yaml: [0, 0] };
+    const tally: Tally = { stacks: [0, stacks.length], objects: [0, 0], ready: [0, 0], rbac: [0, 0], "psa-agree": [0, 0], kubeadm: [0, 0], yaml: [0, 0], manifests: [0, 0] };
     const problems: string[] = [];
     for (const stack of stacks) {
         const before = problems.length;
