@@ -134,7 +134,7 @@ export function trustRegistryBundle(registry: RegistryConfig, certificate: strin
         entry: "trust-registry.sh",
         files: {
             ...scripts("trust-registry.sh"),
-            "params.env": params({ REGISTRY_HOST: registry.host }),
+            "params.env": params({ REGISTRY_HOST: registry.host, REGISTRY_ADDRESS: registry.clusterIP }),
             "hosts.toml": { content: "# Written by lsst-k8s; changes here are overwritten.\n" + TOML.stringify(registryHosts(registry)) + "\n", mode: "0644" },
             "ca.crt": { content: certificate, mode: "0644" },
         },

@@ -63,7 +63,7 @@ export const RESET_TOOLS: readonly string[] = ["bash", "dirname", "rm", ...LOCK_
 export const UPGRADE_TOOLS: readonly string[] = ["bash", "awk", "dirname", "flock", "grep", "mkdir", "touch", "rm"];
 export const CORDON_TOOLS: readonly string[] = ["bash", "dirname", ...LOCK_TOOLS];
 /** What trust-registry.sh needs: update_file's tools. */
-export const TRUST_TOOLS: readonly string[] = ["bash", "cat", "chmod", "cmp", "dirname", "flock", "mkdir", "mktemp", "mv", "stat"];
+export const TRUST_TOOLS: readonly string[] = ["bash", "cat", "chmod", "cmp", "dirname", "flock", "grep", "mkdir", "mktemp", "mv", "stat"];
 
 /**
  * What the stand-ins themselves run (they get their own PATH, so these never reach the scripts):
