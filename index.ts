@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readConfig } from "./config";
 import { Cluster } from "./components/Cluster";
+import { registryStorageClass as registryStorageClassOf } from "./components/hosts/identity";
 
 const config = readConfig();
 // The stack's own last outputs: the cluster's name, its nodes and the version it runs now, which a new
@@ -9,9 +10,9 @@ const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.get
 const cluster = new Cluster(config.cluster.name, {
     config: config.cluster,
     sshPrivateKey: config.sshPrivateKey,
-    previous: pulumi.all(["clusterName", "kubernetesVersion", "nodes", "joinedNodes", "kubeconfigExpires"].map((k) => self.getOutput(k)))
-        .apply(([clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires]) =>
-            ({ clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires })),
+    previous: pulumi.all(["clusterName", "kubernetesVersion", "nodes", "joinedNodes", "kubeconfigExpires", "registryStorageClass"].map((k) => self.getOutput(k)))
+        .apply(([clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires, registryStorageClass]) =>
+            ({ clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires, registryStorageClass })),
 });
 
 export const clusterName = config.cluster.name;
@@ -26,3 +27,4 @@ export const joinCommand = cluster.controlPlane.joinCommand;
 export const registryUser = cluster.platform?.registry?.user;
 export const registryPassword = cluster.platform?.registry?.password;
 export const registryCertificate = cluster.platform?.registry?.certificate;
+export const registryStorageClass = registryStorageClassOf(config.cluster);

@@ -7,6 +7,7 @@
  * never renamed.
  */
 import { ClusterConfig } from "../../config";
+import { storageClassFor } from "../../config/platform/storage";
 import { upgradeProblem } from "./versions";
 
 /** One node as the stack's `nodes` output shows it (the inventory's order kept). */
@@ -25,6 +26,8 @@ export interface PreviousDeploy {
     readonly joinedNodes?: readonly string[];
     /** When the admin kubeconfig read back then expires. */
     readonly kubeconfigExpires?: string;
+    /** The storage class of the registry's claim ("" for the cluster's default class); absent with no registry. */
+    readonly registryStorageClass?: string;
 }
 
 const TWO_DEPLOYS = "remove the node from the inventory in one deploy (it is drained and reset), then add it back as it should be in the next";
@@ -94,9 +97,33 @@ export function joinedBefore(previous: PreviousDeploy | undefined, name: string)
     return deployedNodes(previous?.nodes).some((n) => n.name === name);
 }
 
-/** Everything the gate refuses: identity edits, then a pin that downgrades or skips a minor. */
+/** The class the registry's claim gets from a config: "" for the cluster's default; undefined with no registry. */
+export function registryStorageClass(config: ClusterConfig): string | undefined {
+    const p = config.platform;
+    return p?.registry ? storageClassFor(p.registry.storageClass, p.storage?.nfs) ?? "" : undefined;
+}
+
+/**
+ * A claim's class cannot change in place: the provider would replace the registry's claim, and the
+ * images with it. The claim is kept on delete, so the replace would fail anyway; refusing it first
+ * says why and changes nothing.
+ */
+function storageProblems(previous: PreviousDeploy, config: ClusterConfig): string[] {
+    const was = previous.registryStorageClass;
+    const now = registryStorageClass(config);
+    if (typeof was !== "string" || now === undefined || was === now) {
+        return [];
+    }
+    const name = (c: string) => (c === "" ? "the cluster's default class" : `class ${JSON.stringify(c)}`);
+    return [`platform.registry.storageClass: the registry's claim is on ${name(was)} since the last deploy, and this config puts it on ` +
+        `${name(now)}; changing it would replace the claim and lose every image in it: keep ${name(was)} ` +
+        `(${was === "" ? "name it in storageClass" : `set storageClass to ${JSON.stringify(was)}`}), or copy the images out, ` +
+        "delete the claim by hand and deploy again"];
+}
+
+/** Everything the gate refuses: identity edits, the registry's storage class, then a pin that downgrades or skips a minor. */
 export function deployProblems(previous: PreviousDeploy | undefined, config: ClusterConfig): string[] {
-    const problems = identityProblems(previous, config);
+    const problems = [...identityProblems(previous, config), ...(previous ? storageProblems(previous, config) : [])];
     const version = upgradeProblem(previous?.kubernetesVersion, config.kubernetesVersion);
     return version ? [...problems, `cluster.kubernetesVersion: ${version}`] : problems;
 }

@@ -35,10 +35,6 @@ const MOUNT_PATH = "/persistentvolumes";
 /** The export's own volume and claim: nominal size, NFS enforces none. */
 const EXPORT_SIZE = "1Gi";
 
-/** The class a claim uses: the one config names, else the NFS provisioner's when there is one. */
-export function storageClassFor(named: string | undefined, nfs: NfsConfig | undefined): string | undefined {
-    return named ?? nfs?.className;
-}
 
 /** Cluster-wide, what the provisioner reads and writes: volumes, claims, classes, and the events it reports. */
 const PROVISIONER_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [

@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { FilesetName, NodeConfig, PlatformConfig } from "../../config";
+import { storageClassFor } from "../../config/platform/storage";
 import { EtcdBackup } from "./EtcdBackup";
 import { CondorPools, poolNamespace } from "./CondorPools";
 import { Dashboard } from "./Dashboard";
 import { KubeBench } from "./KubeBench";
 import { MulticastCheck } from "./MulticastCheck";
 import { Filesets, FILESETS_FOR } from "./Filesets";
-import { NFS_PROVISIONER_NAMESPACE, NfsProvisioner, storageClassFor } from "./NfsProvisioner";
+import { NFS_PROVISIONER_NAMESPACE, NfsProvisioner } from "./NfsProvisioner";
 import { Notebooks } from "./Notebooks";
 import { Registry } from "./Registry";
 
@@ -79,7 +80,8 @@ export class Platform extends pulumi.ComponentResource {
                     labels: { [`${PSA}/enforce`]: level, [`${PSA}/audit`]: "restricted", [`${PSA}/warn`]: "restricted" },
                     ...(privileged ? { annotations: { [PSA_REASON]: privileged } } : {}),
                 },
-            }, o);
+                // Deleting the registry's namespace would delete its claim, and the images with it.
+            }, { ...o, retainOnDelete: ns === "registry" });
             return namespaces[ns];
         };
         const poolNamespaces = (config.htcondor?.pools ?? []).map(poolNamespace);

@@ -35,11 +35,14 @@ export class Registry extends pulumi.ComponentResource {
     readonly user: string = USER;
     /** The registry's certificate (PEM), which nodes trust. */
     readonly certificate: pulumi.Output<string>;
+    /** The storage class of its claim, a stack output the gate compares a new config against; absent, the default class. */
+    readonly storageClass?: string;
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:platform:Registry", name, {}, opts);
         const { config } = args;
         const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
+        this.storageClass = config.storageClass;
 
         const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
         const cert = new tls.SelfSignedCert(`${name}-cert`, {
@@ -82,7 +85,10 @@ export class Registry extends pulumi.ComponentResource {
                 ...(config.storageClass ? { storageClassName: config.storageClass } : {}),
                 resources: { requests: { storage: config.storageSize } },
             },
-        }, o);
+            // The images live here: no edit of the program may delete them. A replace (a new class, which
+            // the gate refuses anyway) fails on the name still taken instead, and a destroy leaves the
+            // claim and its volume for an admin to delete by hand.
+        }, { ...o, retainOnDelete: true });
         const labels = { app: "registry" };
         new k8s.apps.v1.Deployment(`${name}-server`, {
             metadata: { name: "registry", namespace: NAMESPACE, labels },
@@ -147,6 +153,6 @@ export class Registry extends pulumi.ComponentResource {
                 imagePullSecrets: [{ name: "registry-pull" }],
             }, { ...o, dependsOn: [...(args.dependsOn ?? []), pull] });
         }
-        this.registerOutputs({ password: this.password, certificate: this.certificate });
+        this.registerOutputs({ password: this.password, certificate: this.certificate, storageClass: this.storageClass });
     }
 }

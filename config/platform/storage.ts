@@ -63,3 +63,8 @@ export const storage = record({
 
 export type StorageConfig = z.output<typeof storage>;
 export type NfsConfig = z.output<typeof nfs>;
+
+/** The class a claim uses: the one config names, else the NFS provisioner's when there is one. */
+export function storageClassFor(named: string | undefined, nfs: { readonly className: string } | undefined): string | undefined {
+    return named ?? nfs?.className;
+}

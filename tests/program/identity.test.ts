@@ -90,6 +90,27 @@ describe("the identity gate", () => {
         expect(problems[1]).toMatch(/^cluster\.kubernetesVersion: 1\.35\.5 → 1\.37\.1 skips a minor release/);
     });
 
+    it("refuses moving the registry's claim to another storage class, and only that", () => {
+        const now = edited(() => undefined);
+        const platform = now.platform!;
+        expect(platform.registry!.storageClass).toBeUndefined();
+        const named = { ...now, platform: { ...platform, registry: { ...platform.registry!, storageClass: "fast" } } } as ClusterConfig;
+        const noRegistry = { ...now, platform: { ...platform, registry: undefined } } as ClusterConfig;
+        expect(deployProblems({ ...LAST, registryStorageClass: "nfs" }, now)).toEqual([]);
+        expect(deployProblems({ ...LAST, registryStorageClass: "fast" }, named)).toEqual([]);
+        // Deployed before the class was exported (no output), or with no registry now: no refusal.
+        expect(deployProblems(LAST, now)).toEqual([]);
+        expect(deployProblems({ ...LAST, registryStorageClass: "" }, noRegistry)).toEqual([]);
+        // Deployed on the default class before storage.nfs was added: the NFS class would replace the claim.
+        expect(deployProblems({ ...LAST, registryStorageClass: "" }, now)).toEqual([
+            "platform.registry.storageClass: the registry's claim is on the cluster's default class since the last deploy, and this config " +
+                'puts it on class "nfs"; changing it would replace the claim and lose every image in it: keep the cluster\'s default class ' +
+                "(name it in storageClass), or copy the images out, delete the claim by hand and deploy again",
+        ]);
+        expect(deployProblems({ ...LAST, registryStorageClass: "nfs" }, named))
+            .toEqual([expect.stringMatching(/^platform\.registry\.storageClass: the registry's claim is on class "nfs" .* puts it on class "fast"/)]);
+    });
+
     it("takes malformed or missing outputs for no knowledge, never for a change", () => {
         const config = edited(() => undefined);
         expect(identityProblems({ nodes: "nonsense" as never }, config)).toEqual([]);
@@ -172,5 +193,23 @@ describe("the program itself", () => {
         const added = clusterOf("test") as Json;
         added.nodes.push({ name: "test-node003", role: "worker", address: "203.0.113.33" });
         expect(probe(LAST, added)).toBe("evaluated");
+    });
+
+    it("stops before any host command on a new class for the registry's claim", () => {
+        expect(probe({ ...LAST, registryStorageClass: "" })).toMatch(/^refused: .*platform\.registry\.storageClass: the registry's claim is on the cluster's default class/);
+        expect(probe({ ...LAST, registryStorageClass: "nfs" })).toBe("evaluated");
+    });
+});
+
+describe.each(STACKS)("the registry's images on stack %s", (stack) => {
+    it("outlive any edit: claim and namespace are kept on delete, and the claim's class is exported for the gate", async () => {
+        const e = await runStack(stack);
+        const claim = ofType(e, "kubernetes:core/v1:PersistentVolumeClaim").find((r) => (r.inputs.metadata as Json).name === "registry-storage")!;
+        expect(claim.retainOnDelete).toBe(true);
+        const namespace = ofType(e, "kubernetes:core/v1:Namespace").find((r) => (r.inputs.metadata as Json).name === "registry")!;
+        expect(namespace.retainOnDelete).toBe(true);
+        const others = ofType(e, "kubernetes:core/v1:Namespace").filter((r) => r !== namespace);
+        expect(others.filter((r) => r.retainOnDelete)).toEqual([]);
+        expect(e.outputs.registryStorageClass).toEqual({ value: (claim.inputs.spec as Json).storageClassName ?? "", secret: false });
     });
 });
