@@ -36,7 +36,7 @@ describe.each(STACKS)("the platform on stack %s", (stack: StackName) => {
         const expected = ["jupyter-lsst", "registry", ...platform.htcondor!.pools.map((p) => `htcondor-${p.name}`),
             ...platform.developerGroups.map((d) => d.namespace),
             ...(platform.kubeBench ? ["kube-bench"] : []), ...(platform.multicastCheck ? ["multicast-check"] : []),
-            ...(platform.dashboard ? ["kubernetes-dashboard"] : []), ...(platform.storage?.nfs ? ["nfs-provisioner"] : [])];
+            ...(platform.dashboard ? ["headlamp"] : []), ...(platform.storage?.nfs ? ["nfs-provisioner"] : [])];
         expect(namespaces.map((m) => m.name).sort()).toEqual(expected.sort());
         for (const m of namespaces) {
             const privileged = m.name === "kube-bench";

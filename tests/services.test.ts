@@ -7,6 +7,7 @@ import { PLACEHOLDER_CERTIFICATE } from "../tools/offline";
 import { policies } from "../policies/policies";
 import { runPolicies } from "../policies/lib/runner";
 import { PROJECT, validateConfig } from "../config";
+import { HEADLAMP_NAMESPACE, HEADLAMP_VERSION } from "../components/platform/Headlamp";
 import { RecordedResource } from "../tools/evaluate";
 import { clusterOf, ofType, rawConfig, REPO, runStack, STACKS, StackName } from "./harness";
 
@@ -219,25 +220,29 @@ describe.each(STACKS)("the local registry on stack %s", (stack: StackName) => {
     });
 });
 
-describe("the read-only dashboard, kube-bench and the multicast check (on test, which runs all three)", () => {
+describe("the read-only web UI (Headlamp), kube-bench and the multicast check (on test, which runs all three)", () => {
     const cluster = validateConfig(rawConfig("test").config).config!;
     const host = cluster.platform!.registry!.host;
 
-    it("serves the dashboard only inside the cluster, with sign-in by the user's own token, and grants nothing", async () => {
+    it("serves Headlamp only inside the cluster, with sign-in by the user's own token, and grants nothing", async () => {
         const e = await runStack("test");
-        const services = ofType(e, "kubernetes:core/v1:Service").filter((s) => meta(s).namespace === "kubernetes-dashboard");
-        expect(services.map((s) => (s.inputs as any).spec.type)).toEqual(["ClusterIP", "ClusterIP"]);
-        expect(ofType(e, "kubernetes:networking.k8s.io/v1:Ingress")).toEqual([]);
-        const dashboard = find(ofType(e, "kubernetes:apps/v1:Deployment"), "kubernetes-dashboard", "kubernetes-dashboard").inputs as any;
-        const container = dashboard.spec.template.spec.containers[0];
-        expect(container.image).toBe(`${host}/kubernetesui/dashboard:v2.7.0`);
-        expect(container.args).toEqual(["--auto-generate-certificates", "--namespace=kubernetes-dashboard"]);
+        const inHeadlamp = (r: RecordedResource) => r.type.startsWith("kubernetes:") && meta(r)?.namespace === HEADLAMP_NAMESPACE;
+        expect(ofType(e, "kubernetes:core/v1:Service").filter(inHeadlamp).map((s) => (s.inputs as any).spec.type)).toEqual(["ClusterIP"]);
+        expect(e.resources.filter((r) => /:(Ingress|Gateway|HTTPRoute)$/.test(r.type))).toEqual([]);
+        const pod = (find(ofType(e, "kubernetes:apps/v1:Deployment"), HEADLAMP_NAMESPACE, "headlamp").inputs as any).spec.template.spec;
+        expect(pod.containers[0].image).toBe(`${host}/headlamp-k8s/headlamp:${HEADLAMP_VERSION}`);
+        expect(pod.containers[0].args).toEqual(["-in-cluster"]);
+        expect(pod.automountServiceAccountToken).toBe(false);
         // Technote 003's admin-user bound to cluster-admin is exactly what must not come back.
         const bindings = ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").map((b) => b.inputs as any);
         expect(bindings.filter((b) => b.roleRef.name === "cluster-admin").map((b) => b.subjects)).toEqual([[{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: cluster.platform!.groups.admins }]]);
-        const role = find(ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:Role"), "kubernetes-dashboard", "kubernetes-dashboard").inputs as any;
-        const secretRule = role.rules.find((r: any) => r.resources.includes("secrets"));
-        expect(secretRule.resourceNames).toEqual(["kubernetes-dashboard-key-holder", "kubernetes-dashboard-certs", "kubernetes-dashboard-csrf"]);
+        // Nothing is bound in its namespace, and no binding anywhere reaches its accounts: not by name, not by group.
+        const reaches = (s: any) => (s.kind === "ServiceAccount" && s.namespace === HEADLAMP_NAMESPACE)
+            || (s.kind === "User" && String(s.name).startsWith(`system:serviceaccount:${HEADLAMP_NAMESPACE}:`))
+            || (s.kind === "Group" && ["system:serviceaccounts", `system:serviceaccounts:${HEADLAMP_NAMESPACE}`, "system:authenticated", "system:unauthenticated"].includes(s.name));
+        const all = [...ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"), ...ofType(e, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")];
+        expect(all.filter((b) => inHeadlamp(b) || ((b.inputs as any).subjects ?? []).some(reaches)).map((b) => b.name)).toEqual([]);
+        expect(e.resources.filter((r) => inHeadlamp(r) && /:(Role|Secret)$/.test(r.type)).map((r) => meta(r).name)).toEqual(["registry-pull"]);
     });
 
     it("runs kube-bench once on a control plane, reading the host's configuration read-only", async () => {
@@ -266,15 +271,14 @@ describe("the read-only dashboard, kube-bench and the multicast check (on test, 
         }
     });
 
-    it("would be blocked in pre-production, which pulls by digest only, if the dashboard were switched on there", async () => {
+    it("would be blocked in pre-production, which pulls by digest only, if Headlamp were switched on there", async () => {
         const platform = JSON.parse(rawConfig("prod").config[`${PROJECT}:platform`]);
         platform.dashboard = true;
         const e = await runStack("prod", { cluster: clusterOf("prod"), platformOverride: JSON.stringify(platform) });
         const subjects = e.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
         const violations = await runPolicies(policies, subjects, require("../policies/config/prod.json"));
         expect(violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.message).sort()).toEqual([
-            `containers[0] (dashboard-metrics-scraper): image "${"registry.lsst-prod.example.org"}/kubernetesui/metrics-scraper:v1.0.8" has no digest; pin it with @sha256:<digest>`,
-            `containers[0] (kubernetes-dashboard): image "${"registry.lsst-prod.example.org"}/kubernetesui/dashboard:v2.7.0" has no digest; pin it with @sha256:<digest>`,
+            `containers[0] (headlamp): image "registry.lsst-prod.example.org/headlamp-k8s/headlamp:${HEADLAMP_VERSION}" has no digest; pin it with @sha256:<digest>`,
         ]);
     });
 });

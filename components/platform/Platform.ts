@@ -4,10 +4,10 @@ import { FilesetName, NodeConfig, PlatformConfig } from "../../config";
 import { storageClassFor } from "../../config/platform/storage";
 import { EtcdBackup } from "./EtcdBackup";
 import { CondorPools, poolNamespace } from "./CondorPools";
-import { Dashboard } from "./Dashboard";
 import { KubeBench } from "./KubeBench";
 import { MulticastCheck } from "./MulticastCheck";
 import { Filesets, FILESETS_FOR } from "./Filesets";
+import { Headlamp, HEADLAMP_NAMESPACE } from "./Headlamp";
 import { NFS_PROVISIONER_NAMESPACE, NfsProvisioner } from "./NfsProvisioner";
 import { Notebooks } from "./Notebooks";
 import { Registry } from "./Registry";
@@ -99,7 +99,7 @@ export class Platform extends pulumi.ComponentResource {
             namespace("multicast-check");
         }
         if (config.dashboard) {
-            namespace("kubernetes-dashboard");
+            namespace(HEADLAMP_NAMESPACE);
         }
         if (config.storage?.nfs) {
             // Restricted like the rest: the provisioner runs as 65534 and reaches its export through a claim.
@@ -196,7 +196,7 @@ export class Platform extends pulumi.ComponentResource {
         }
         if (registryHost) {
             if (config.dashboard) {
-                new Dashboard(`${name}-dashboard`, { registryHost, provider: args.provider, dependsOn: pulling }, { parent: this });
+                new Headlamp(`${name}-headlamp`, { registryHost, provider: args.provider, dependsOn: pulling }, { parent: this });
             }
             if (config.kubeBench) {
                 new KubeBench(`${name}-kube-bench`, { registryHost, provider: args.provider, dependsOn: pulling }, { parent: this });

@@ -4,7 +4,7 @@ import { ref } from "../problems";
 import { ALWAYS, DNS_LABEL, GROUP_NAME, list, oneOf, record, repeats, text } from "../values";
 
 /** Namespaces the platform itself owns; no development group may take one. */
-export const PLATFORM_NAMESPACES = ["jupyter-lsst", "registry", "htcondor", "kube-bench", "multicast-check", "kubernetes-dashboard", "nfs-provisioner"];
+export const PLATFORM_NAMESPACES = ["jupyter-lsst", "registry", "htcondor", "kube-bench", "multicast-check", "headlamp", "nfs-provisioner"];
 
 const group = (description: string) => text(GROUP_NAME, "is not a group name").meta({ description });
 

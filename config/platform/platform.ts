@@ -18,7 +18,7 @@ export const platform = record({
     groups,
     developerAccess,
     developerGroups,
-    dashboard: flag().default(true).meta({ description: "A read-only dashboard, reached through kubectl proxy only; default true." }),
+    dashboard: flag().default(true).meta({ description: "Headlamp, the read-only web UI: users sign in with their own token, through kubectl port-forward only; default true." }),
     multicastCheck: flag().default(false).meta({ description: "Technote 003's multicast test as a check the operator switches on; default false." }),
     kubeBench: flag().default(false).meta({ description: "kube-bench as a Job for the CIS results (technote 000 \"Security\"); default false." }),
     requireDigests: flag().default(false).meta({
