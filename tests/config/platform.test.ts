@@ -129,7 +129,7 @@ describe("the platform config", () => {
     });
 
     it("puts the registry's Service address inside the service network, off its reserved addresses", () => {
-        const reg = (clusterIP: string, host = "registry.example.org") => problems((p) => (p.registry = { host, clusterIP }));
+        const reg = (clusterIP: string, host = "registry.example.org") => problems((p) => (p.registry = { host, clusterIP, storageClass: "fast" }));
         expect(reg("10.96.0.50")).toEqual([]);
         expect(reg("192.168.1.5")).toEqual(["platform.registry.clusterIP: 192.168.1.5 is outside the service network 10.96.0.0/12"]);
         expect(reg("10.96.0.1")).toEqual(["platform.registry.clusterIP: 10.96.0.1 is reserved in 10.96.0.0/12 (network, API server, DNS or broadcast)"]);
@@ -149,7 +149,20 @@ describe("the platform config", () => {
         ]);
         expect(problems((p) => {
             p.dashboard = true;
-            p.registry = { host: "registry.example.org", clusterIP: "10.96.0.50" };
+            p.registry = { host: "registry.example.org", clusterIP: "10.96.0.50", storageClass: "fast" };
         })).toEqual([]);
+    });
+
+    it("gives the registry's volume a storage class: one named, or the NFS provisioner's", () => {
+        const registry = { host: "registry.example.org", clusterIP: "10.96.0.50" };
+        expect(problems((p) => (p.registry = registry))).toEqual([
+            "platform.registry.storageClass: required unless platform.storage.nfs is set: the registry's volume needs a storage class, " +
+                "named here or the NFS provisioner's",
+        ]);
+        expect(problems((p) => {
+            p.registry = registry;
+            p.storage = { nfs: { server: "nfs.example.org", path: "/exports/k8s" } };
+        })).toEqual([]);
+        expect(problems((p) => (p.registry = { ...registry, storageClass: "fast" }))).toEqual([]);
     });
 });
