@@ -10,6 +10,7 @@ const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.get
 const cluster = new Cluster(config.cluster.name, {
     config: config.cluster,
     sshPrivateKey: config.sshPrivateKey,
+    condorToken: config.condorToken,
     previous: pulumi.all(["clusterName", "kubernetesVersion", "nodes", "joinedNodes", "kubeconfigExpires", "registryStorageClass"].map((k) => self.getOutput(k)))
         .apply(([clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires, registryStorageClass]) =>
             ({ clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires, registryStorageClass })),

@@ -9,6 +9,8 @@ export interface ClusterArgs {
     readonly config: ClusterConfig;
     /** The SSH private key for every host, as a secret; no default. */
     readonly sshPrivateKey: pulumi.Input<string>;
+    /** The HTCondor startds' IDTOKEN, as a secret; required when the platform has pools, else unused. */
+    readonly condorToken?: pulumi.Input<string>;
     /**
      * The stack's own outputs from its last deploy (clusterName, kubernetesVersion, nodes): an edit of the
      * cluster's identity (components/hosts/identity.ts) or a pin that would downgrade it or skip a minor
@@ -164,6 +166,7 @@ export class Cluster extends pulumi.ComponentResource {
                 config: config.platform,
                 provider: this.provider,
                 controlPlanes: config.nodes.filter((n) => n.role === "control-plane"),
+                condorToken: args.condorToken,
             },
                 { parent: this, dependsOn: [this.overlay] });
         }

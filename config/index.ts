@@ -7,7 +7,7 @@
 export { ConfigError, readConfig, validateConfig } from "./read";
 export type { StackConfig } from "./read";
 export { ETCD_BACKUP_PREFIX, PROJECT, SSH_KEY } from "./stack";
-export { FILESETS, PLATFORM_NAMESPACES } from "./platform";
+export { CONDOR_TOKEN, FILESETS, PLATFORM_NAMESPACES } from "./platform";
 export type { FilesetName } from "./platform";
 export type { NodeRole } from "./nodes";
 export type * from "./types";

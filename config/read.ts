@@ -1,6 +1,7 @@
 /** Reads one stack's config as the engine passes it and validates it against the schemas. */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { CONDOR_TOKEN } from "./platform/htcondor";
 import { problemLines, suggestion } from "./problems";
 import { PROJECT, SSH_KEY, stack, STACK_KEYS } from "./stack";
 import type { ClusterConfig } from "./types";
@@ -9,7 +10,22 @@ import type { ClusterConfig } from "./types";
 export interface StackConfig {
     readonly cluster: ClusterConfig;
     readonly sshPrivateKey: pulumi.Output<string>;
+    /** The HTCondor startds' IDTOKEN; present whenever the platform has pools (validateConfig requires it then). */
+    readonly condorToken?: pulumi.Output<string>;
 }
+
+/**
+ * The keys that hold credentials: passed to the schemas as the engine gives them (never JSON-parsed),
+ * and refused when the stack file holds them in plain text, each with the command that sets it and
+ * what to replace, since a credential committed in clear is exposed whatever happens next.
+ */
+const SECRET_KEYS: Readonly<Record<string, { set: string; replace: string }>> = {
+    [SSH_KEY]: { set: `pulumi config set --secret ${SSH_KEY} < ~/.ssh/id_ed25519`, replace: "replace the key" },
+    [CONDOR_TOKEN]: {
+        set: `condor_token_create ... | pulumi config set --secret ${CONDOR_TOKEN}`,
+        replace: "have the central manager stop accepting the token (a new identity, or a new signing key)",
+    },
+};
 
 /** Raised with every problem found; the engine prints it without a stack trace. */
 export class ConfigError extends pulumi.RunError {
@@ -46,11 +62,13 @@ export function validateConfig(
     secretKeys?: readonly string[],
 ): { config?: ClusterConfig; problems: string[] } {
     const problems: string[] = [];
-    const sshKey = `${PROJECT}:${SSH_KEY}`;
-    if (secretKeys && sshKey in raw && !secretKeys.includes(sshKey)) {
-        // Never echoes the value: a key committed in plain text is still a key.
-        problems.push(`${SSH_KEY}: is in the stack file in plain text: remove it (\`pulumi config rm ${SSH_KEY}\`), set it with ` +
-            `\`pulumi config set --secret ${SSH_KEY} < ~/.ssh/id_ed25519\`, and replace the key, which has been exposed`);
+    for (const [key, { set, replace }] of Object.entries(SECRET_KEYS)) {
+        const fullKey = `${PROJECT}:${key}`;
+        if (secretKeys && fullKey in raw && !secretKeys.includes(fullKey)) {
+            // Never echoes the value: a credential committed in plain text is still a credential.
+            problems.push(`${key}: is in the stack file in plain text: remove it (\`pulumi config rm ${key}\`), set it with ` +
+                `\`${set}\`, and ${replace}, which has been exposed`);
+        }
     }
     const input: Record<string, unknown> = {};
     for (const [fullKey, value] of Object.entries(raw)) {
@@ -63,7 +81,7 @@ export function validateConfig(
             problems.push(`${key}: unknown config key${suggestion(key, STACK_KEYS)}`);
             continue;
         }
-        input[key] = key === SSH_KEY ? value : parseSection(value);
+        input[key] = Object.hasOwn(SECRET_KEYS, key) ? value : parseSection(value);
     }
     const parsed = stack.safeParse(input);
     if (!parsed.success) {
@@ -95,8 +113,11 @@ export function readConfig(): StackConfig {
     if (!config) {
         throw new ConfigError(problems);
     }
+    const secrets = new pulumi.Config(PROJECT);
+    const condorToken = config.platform?.htcondor ? secrets.getSecret(CONDOR_TOKEN)?.apply((t) => t.trim()) : undefined;
     return {
         cluster: config,
-        sshPrivateKey: new pulumi.Config(PROJECT).requireSecret(SSH_KEY),
+        sshPrivateKey: secrets.requireSecret(SSH_KEY),
+        ...(condorToken ? { condorToken } : {}),
     };
 }

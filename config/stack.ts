@@ -1,11 +1,12 @@
 /**
- * One stack's config as a whole: its three keys, and the rules that join sections (the registry's
- * fixed address inside the cluster's service network).
+ * One stack's config as a whole: its keys, and the rules that join them (the registry's fixed address
+ * inside the cluster's service network, the HTCondor token wherever there are pools).
  */
 import { z } from "zod";
 import { cluster } from "./cluster";
 import { blockSize, contains, ipToInt, validCidr } from "./net";
 import { platform } from "./platform";
+import { CONDOR_TOKEN, condorToken, condorTokenRequired } from "./platform/htcondor";
 import { quote } from "./problems";
 import { ALWAYS, isIPv4, isRecord } from "./values";
 
@@ -30,8 +31,10 @@ export const stack = z.object({
     [SSH_KEY]: sshPrivateKey,
     cluster,
     platform: platform.optional(),
+    [CONDOR_TOKEN]: condorToken.optional(),
 }).superRefine((value: unknown, ctx) => {
     cronJobNames(value, ctx);
+    condorTokenRequired(value, ctx);
     const services = isRecord(value) && isRecord(value.cluster) && isRecord(value.cluster.networks)
         ? validCidr(value.cluster.networks.services) : undefined;
     const reg = isRecord(value) && isRecord(value.platform) && isRecord(value.platform.registry) ? value.platform.registry : undefined;
@@ -75,4 +78,4 @@ function cronJobNames(value: unknown, ctx: z.RefinementCtx): void {
 }
 
 /** The keys of the stack file's `config:` block that belong to this project, in the order they are documented. */
-export const STACK_KEYS = ["cluster", "platform", SSH_KEY] as const;
+export const STACK_KEYS = ["cluster", "platform", SSH_KEY, CONDOR_TOKEN] as const;

@@ -1,22 +1,25 @@
 /**
  * The shape of a whole `Pulumi.<stack>.yaml`, for schema/stack.schema.json: the project's keys under
- * `config:` with their section schemas, the secret key only in its encrypted form, and every other
+ * `config:` with their section schemas, the secret keys only in their encrypted form, and every other
  * namespace (kubernetes:, pulumi:) left to its owner. validateConfig judges what the engine passes;
  * this is what an editor judges as the file is written.
  */
 import { z } from "zod";
 import { cluster } from "./cluster";
 import { platform } from "./platform";
+import { CONDOR_TOKEN } from "./platform/htcondor";
 import { PROJECT, SSH_KEY, STACK_KEYS } from "./stack";
 
-const secret = z.strictObject({ secure: z.string().min(1) }).meta({
-    description: `Encrypted by \`pulumi config set --secret ${SSH_KEY} < KEYFILE\`; never written here in plain text.`,
+/** A secret key in the only form a stack file may hold it. */
+const secret = (set: string) => z.strictObject({ secure: z.string().min(1) }).meta({
+    description: `Encrypted by \`${set}\`; never written here in plain text.`,
 });
 
 const projectKeys = z.looseObject({
     [`${PROJECT}:cluster`]: cluster.meta({ description: "The cluster: name, version pin, endpoint, networks, SSH and the hosts." }),
     [`${PROJECT}:platform`]: platform.optional().meta({ description: "What the cluster carries beyond Kubernetes; absent, only the overlay." }),
-    [`${PROJECT}:${SSH_KEY}`]: secret.optional(),
+    [`${PROJECT}:${SSH_KEY}`]: secret(`pulumi config set --secret ${SSH_KEY} < KEYFILE`).optional(),
+    [`${PROJECT}:${CONDOR_TOKEN}`]: secret(`condor_token_create ... | pulumi config set --secret ${CONDOR_TOKEN}`).optional(),
 });
 
 export const stackFile = z.strictObject({

@@ -8,7 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import Ajv2020 from "ajv/dist/2020";
-import { PROJECT, SSH_KEY, validateConfig } from "../config";
+import { CONDOR_TOKEN, PROJECT, SSH_KEY, validateConfig } from "../config";
+import { PLACEHOLDER_CONDOR_TOKEN } from "../tools/offline";
 import { SCHEMA_FILE, schemaText } from "../tools/schema";
 import { FAKE_SSH_KEY, REPO, STACKS } from "./harness";
 
@@ -99,9 +100,16 @@ describe("schema/stack.schema.json", () => {
         });
     });
 
-    it("accepts the encrypted form of the SSH key that `pulumi config set --secret` writes", () => {
+    it.each(STACKS)("refuses the HTCondor token in plain text on %s, as the program does", (stack) => {
+        const { doc } = stackFile(stack);
+        doc.config[`${PROJECT}:${CONDOR_TOKEN}`] = PLACEHOLDER_CONDOR_TOKEN;
+        expect(schemaErrors(doc)).toMatch(/condorToken must be object/);
+        expect(validateConfig(engineConfig(doc), [`${PROJECT}:${SSH_KEY}`]).problems).toEqual([expect.stringMatching(/^condorToken: is in the stack file in plain text/)]);
+    });
+
+    it.each([SSH_KEY, CONDOR_TOKEN])("accepts the encrypted form of %s that `pulumi config set --secret` writes", (key) => {
         const { doc } = stackFile("test");
-        doc.config[`${PROJECT}:${SSH_KEY}`] = { secure: "v1:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0:c2FsdA==" };
+        doc.config[`${PROJECT}:${key}`] = { secure: "v1:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0:c2FsdA==" };
         expect(schemaErrors(doc)).toBe("");
     });
 

@@ -69,7 +69,7 @@ describe.each(STACKS)("services on stack %s", (stack: StackName) => {
         expect((datasets.inputs.spec as any).nfs.path).toBe(platform.filesets!.exports.datasets);
     });
 
-    it("runs each HTCondor pool as a Deployment in its own namespace, advertising its processing type, /software read-only", async () => {
+    it("runs each HTCondor pool as a Deployment in its own namespace, advertising its processing type, the batch filesets mounted", async () => {
         const e = await runStack(stack);
         const deployments = ofType(e, "kubernetes:apps/v1:Deployment");
         for (const pool of platform.htcondor!.pools) {
@@ -79,12 +79,19 @@ describe.each(STACKS)("services on stack %s", (stack: StackName) => {
             const pod = d.spec.template.spec;
             expect(pod.containers[0].image).toBe(platform.htcondor!.image);
             expect(pod.containers[0].env).toEqual([{ name: "CONDOR_HOST", value: platform.htcondor!.centralManager }]);
-            expect(pod.containers[0].volumeMounts).toContainEqual({ name: "software", mountPath: "/software", readOnly: true });
-            expect(pod.volumes).toContainEqual({ name: "software", persistentVolumeClaim: { claimName: "fileset-software", readOnly: true } });
+            expect(pod.containers[0].volumeMounts).toContainEqual({ name: "fileset-software", mountPath: "/software", readOnly: true });
+            expect(pod.containers[0].volumeMounts).toContainEqual({ name: "fileset-scratch", mountPath: "/scratch", readOnly: false });
+            expect(pod.volumes).toContainEqual({ name: "fileset-software", persistentVolumeClaim: { claimName: "fileset-software", readOnly: true } });
+            expect(pod.containers[0].volumeMounts).toContainEqual({ name: "condor-token", mountPath: "/etc/condor/tokens.d", readOnly: true });
             const conf = (find(ofType(e, "kubernetes:core/v1:ConfigMap"), ns, "condor-config").inputs.data as any)["50-lsst-k8s.conf"];
             expect(conf).toContain(`CONDOR_HOST = ${platform.htcondor!.centralManager}\n`);
             expect(conf).toContain(`LSSTProcessingType = "${pool.processingType}"\n`);
-            expect(conf).toContain("START = (TARGET.LSSTProcessingType =?= MY.LSSTProcessingType)\n");
+            expect(conf).toContain(`LSSTAccountingGroups = {"group_${pool.processingType}"}\n`);
+            expect(conf).toContain("START = member(TARGET.AcctGroup, MY.LSSTAccountingGroups) =?= true\n");
+            expect(conf).toContain("SEC_DEFAULT_AUTHENTICATION_METHODS = IDTOKENS\n");
+            const token = find(ofType(e, "kubernetes:core/v1:Secret"), ns, "condor-token");
+            expect(token.secretInputs).toEqual(["stringData"]);
+            expect(d.spec.template.metadata.annotations["lsst-k8s.io/config-hash"]).toMatch(/^[0-9a-f]{64}$/);
         }
     });
 });
@@ -304,11 +311,19 @@ describe("moving batch capacity between pools (use cases BCS 1-4)", () => {
         expect(after).toEqual({ ...before, "startd-prompt": before["startd-prompt"] + 2, "startd-nightly": before["startd-nightly"] - 2 });
     });
 
-    it("rededicates a pool by changing its ClassAd", async () => {
+    it("rededicates a pool by changing its ClassAd, which rolls that pool's running startds", async () => {
+        const hashes = (e: Awaited<ReturnType<typeof runStack>>) => Object.fromEntries(ofType(e, "kubernetes:apps/v1:Deployment")
+            .filter((d) => meta(d).namespace?.startsWith("htcondor-"))
+            .map((d) => [meta(d).namespace, (d.inputs as any).spec.template.metadata.annotations["lsst-k8s.io/config-hash"]]));
         const platform = platformOf("dev");
+        const before = hashes(await runWith(platform));
         platform.htcondor.pools[2].processingType = "prompt"; // yearly's workers now take prompt processing
-        const ads = classAds(await runWith(platform));
+        const e = await runWith(platform);
+        const ads = classAds(e);
         expect(ads["htcondor-yearly"]).toBe("prompt");
         expect(ads["htcondor-nightly"]).toBe("nightly");
+        const after = hashes(e);
+        expect(after["htcondor-yearly"]).not.toBe(before["htcondor-yearly"]);
+        expect(after["htcondor-nightly"]).toBe(before["htcondor-nightly"]);
     });
 });

@@ -45,6 +45,21 @@ export const PLACEHOLDER_CERTIFICATE = "-----BEGIN CERTIFICATE-----\nplaceholder
 /** A token in kubeadm's format that is plainly not a real one. */
 export const PLACEHOLDER_TOKEN = `${filler(6)}.${filler(16)}`;
 
+const base64url = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
+
+/**
+ * An HTCondor IDTOKEN (a JWT as condor_token_create prints it) that is plainly not a real one: issued by
+ * a reserved name, signed by nothing, for the condorToken secret when the stack file has none.
+ */
+export const PLACEHOLDER_CONDOR_TOKEN = [
+    base64url({ alg: "HS256", kid: "POOL" }),
+    base64url({
+        iat: 0, iss: "placeholder.invalid", sub: "placeholder@placeholder.invalid",
+        scope: "condor:/READ condor:/ADVERTISE_MASTER condor:/ADVERTISE_STARTD condor:/DAEMON",
+    }),
+    base64url(filler(32)),
+].join(".");
+
 export const offlineOutputs: MockOutputs = (type, _name, inputs) => {
     switch (type) {
         case "random:index/randomString:RandomString":

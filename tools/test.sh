@@ -23,6 +23,12 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# HTCondor's own config reader and ClassAd evaluator (PyPI's bindings, pinned): tests/condor.test.ts
+# reads the startd configuration and judges its START with them.
+if ! python3 -c 'import classad2, htcondor2' 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check htcondor==25.14.1
+fi
+
 if ! command -v go >/dev/null; then
     echo "test.sh: the control-plane tier needs Go 1.26 or later to build the upstream tools (tools/upstream/build.sh); install it and run again" >&2
     exit 2

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ETCD_BACKUP_PREFIX, EtcdBackupConfig, NodeConfig } from "../../config";
+import { configHash } from "./configHash";
 import { podScript } from "./podScripts";
 
 export interface EtcdBackupArgs {
@@ -27,10 +28,13 @@ export class EtcdBackup extends pulumi.ComponentResource {
     constructor(name: string, args: EtcdBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:platform:EtcdBackup", name, {}, opts);
         const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
+        const scriptData = { "etcd-backup.sh": podScript("etcd-backup.sh") };
         const scriptMap = new k8s.core.v1.ConfigMap(`${name}-script`, {
             metadata: { name: "etcd-backup", namespace: NAMESPACE },
-            data: { "etcd-backup.sh": podScript("etcd-backup.sh") },
+            data: scriptData,
         }, o);
+        // A run reads the script as it is when its pod starts; the hash still shows on the template which one it runs.
+        const annotations = configHash({ "configmap/etcd-backup": scriptData });
         for (const node of args.controlPlanes) {
             new k8s.batch.v1.CronJob(`${name}-${node.name}`, {
                 metadata: { name: `${ETCD_BACKUP_PREFIX}${node.name}`, namespace: NAMESPACE, labels: { app: "etcd-backup" } },
@@ -45,7 +49,7 @@ export class EtcdBackup extends pulumi.ComponentResource {
                             // A snapshot that stalls is stopped rather than left to block the next one.
                             activeDeadlineSeconds: 1800,
                             template: {
-                                metadata: { labels: { app: "etcd-backup" } },
+                                metadata: { labels: { app: "etcd-backup" }, annotations },
                                 spec: {
                                     restartPolicy: "Never",
                                     nodeSelector: { "kubernetes.io/hostname": node.name },

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { configHash } from "./configHash";
 import { podScript } from "./podScripts";
 
 export interface MulticastCheckArgs {
@@ -26,10 +27,13 @@ export class MulticastCheck extends pulumi.ComponentResource {
     constructor(name: string, args: MulticastCheckArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:platform:MulticastCheck", name, {}, opts);
         const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
+        const codeData = { "multicast-check.py": podScript("multicast-check.py") };
         const code = new k8s.core.v1.ConfigMap(`${name}-script`, {
             metadata: { name: "multicast-check", namespace: NAMESPACE },
-            data: { "multicast-check.py": podScript("multicast-check.py") },
+            data: codeData,
         }, o);
+        // A new script reaches the running pods: the changed hash rolls them.
+        const annotations = configHash({ "configmap/multicast-check": codeData });
         const image = `${args.registryHost}/library/python:${args.pythonTag ?? "3.13-alpine"}`;
         for (const role of ["sender", "receiver"] as const) {
             const labels = { app: "multicast-check", role };
@@ -40,7 +44,7 @@ export class MulticastCheck extends pulumi.ComponentResource {
                     replicas: 1,
                     selector: { matchLabels: labels },
                     template: {
-                        metadata: { labels },
+                        metadata: { labels, annotations },
                         spec: {
                             affinity: {
                                 podAntiAffinity: {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { FilesetName, NodeConfig, PlatformConfig } from "../../config";
+import { CONDOR_TOKEN, FilesetName, NodeConfig, PlatformConfig } from "../../config";
 import { storageClassFor } from "../../config/platform/storage";
 import { EtcdBackup } from "./EtcdBackup";
 import { CondorPools, poolNamespace } from "./CondorPools";
@@ -19,6 +19,8 @@ export interface PlatformArgs {
     readonly provider: k8s.Provider;
     /** The control-plane nodes, for the etcd backups; default none. */
     readonly controlPlanes?: readonly NodeConfig[];
+    /** The HTCondor startds' IDTOKEN (secret); required when config.htcondor is set, else unused. */
+    readonly condorToken?: pulumi.Input<string>;
 }
 
 /** The namespaces of the platform's services (technote 000/001: JupyterLab, registry); each HTCondor pool adds its own. */
@@ -212,8 +214,11 @@ export class Platform extends pulumi.ComponentResource {
             }, { parent: this });
         }
         if (config.htcondor) {
+            if (args.condorToken === undefined) {
+                throw new pulumi.RunError(`${CONDOR_TOKEN}: required with platform.htcondor (readConfig reads it)`);
+            }
             new CondorPools(`${name}-condor`, {
-                config: config.htcondor, filesets: !!config.filesets, provider: args.provider,
+                config: config.htcondor, token: args.condorToken, filesets: !!config.filesets, provider: args.provider,
                 dependsOn: fromRegistry(config.htcondor.image) ? pulling : dependsOn,
             }, { parent: this });
         }

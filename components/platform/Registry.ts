@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { RegistryConfig } from "../../config";
+import { configHash } from "./configHash";
 import { htpasswdLine, registryConfig, renderRegistryConfig } from "./registryConfig";
 
 export interface RegistryArgs {
@@ -90,6 +91,8 @@ export class Registry extends pulumi.ComponentResource {
             // claim and its volume for an admin to delete by hand.
         }, { ...o, retainOnDelete: true });
         const labels = { app: "registry" };
+        // The HMAC key of the pod's config hash, which covers the Secret's password and TLS key.
+        const hashKey = new random.RandomBytes(`${name}-hash-key`, { length: 32 }, { parent: this });
         new k8s.apps.v1.Deployment(`${name}-server`, {
             metadata: { name: "registry", namespace: NAMESPACE, labels },
             spec: {
@@ -98,7 +101,7 @@ export class Registry extends pulumi.ComponentResource {
                 strategy: { type: "Recreate" },
                 selector: { matchLabels: labels },
                 template: {
-                    metadata: { labels },
+                    metadata: { labels, annotations: configHash({ "secret/registry": files }, hashKey.base64) },
                     spec: {
                         securityContext: {
                             runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000,

@@ -7,8 +7,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, SSH_KEY, validateConfig } from "../../config";
+import { CONDOR_TOKEN, PROJECT, SSH_KEY, validateConfig } from "../../config";
 import { secretConfigKeys } from "../../config/read";
+import { PLACEHOLDER_CONDOR_TOKEN } from "../../tools/offline";
 import { FAKE_SSH_KEY, rawConfig, REPO, STACKS, StackName } from "../harness";
 
 type Json = Record<string, any>;
@@ -158,10 +159,14 @@ describe("images", () => {
     });
 });
 
-describe("the SSH private key", () => {
-    it("is refused in plain text in the stack file, without echoing it", () => {
-        const { config } = rawConfig("test");
-        const found = validateConfig(config, []).problems;
+describe("the secret keys", () => {
+    const plain = (key: string) => {
+        const { config, secretKeys } = rawConfig("test");
+        return validateConfig(config, secretKeys.filter((k) => k !== `${PROJECT}:${key}`)).problems;
+    };
+
+    it("refuses the SSH key in plain text in the stack file, without echoing it", () => {
+        const found = plain(SSH_KEY);
         expect(found).toEqual([
             "sshPrivateKey: is in the stack file in plain text: remove it (`pulumi config rm sshPrivateKey`), set it with " +
                 "`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`, and replace the key, which has been exposed",
@@ -169,13 +174,24 @@ describe("the SSH private key", () => {
         expect(found.join("\n")).not.toContain(FAKE_SSH_KEY.split("\n")[1]);
     });
 
-    it("is known for a secret through the engine's own list, which the pinned @pulumi/pulumi still exposes", () => {
+    it("refuses the HTCondor token in plain text in the stack file, without echoing it", () => {
+        const found = plain(CONDOR_TOKEN);
+        expect(found).toEqual([
+            "condorToken: is in the stack file in plain text: remove it (`pulumi config rm condorToken`), set it with " +
+                "`condor_token_create ... | pulumi config set --secret condorToken`, and have the central manager stop accepting the token " +
+                "(a new identity, or a new signing key), which has been exposed",
+        ]);
+        expect(found.join("\n")).not.toContain(PLACEHOLDER_CONDOR_TOKEN);
+    });
+
+    it("are known for secrets through the engine's own list, which the pinned @pulumi/pulumi still exposes", () => {
         pulumi.runtime.setAllConfig({ [`${PROJECT}:cluster`]: "{}", [`${PROJECT}:${SSH_KEY}`]: "k" }, [`${PROJECT}:${SSH_KEY}`]);
         expect(secretConfigKeys([`${PROJECT}:cluster`, `${PROJECT}:${SSH_KEY}`])).toEqual([`${PROJECT}:${SSH_KEY}`]);
     });
 
-    it("is accepted as a secret", () => {
-        const { config } = rawConfig("test");
-        expect(validateConfig(config, [`${PROJECT}:${SSH_KEY}`]).problems).toEqual([]);
+    it("are accepted as secrets", () => {
+        const { config, secretKeys } = rawConfig("test");
+        expect(secretKeys).toEqual(expect.arrayContaining([`${PROJECT}:${SSH_KEY}`, `${PROJECT}:${CONDOR_TOKEN}`]));
+        expect(validateConfig(config, secretKeys).problems).toEqual([]);
     });
 });

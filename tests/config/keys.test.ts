@@ -1,7 +1,9 @@
 /**
- * Config keys: the top-level ones, the SSH private key, unknown nested keys (with a did-you-mean) and required keys.
+ * Config keys: the top-level ones, the SSH private key, the HTCondor token, unknown nested keys (with a did-you-mean) and required keys.
  */
-import { PROJECT, SSH_KEY, validateConfig } from "../../config";
+import { CONDOR_TOKEN, PROJECT, SSH_KEY, validateConfig } from "../../config";
+import { PLACEHOLDER_CONDOR_TOKEN } from "../../tools/offline";
+import { rawConfig } from "../harness";
 import { baseline, FAKE_KEY, nodes, problemsOf, rawOf, ssh } from "./rules";
 // ---- one test per rule -----------------------------------------------------------------------------
 
@@ -18,7 +20,7 @@ describe("top-level keys", () => {
     it("lists the known keys when nothing is close", () => {
         const result = validateConfig({ ...rawOf(baseline()), [`${PROJECT}:inventoryFile`]: "hosts.txt" });
         expect(result.config).toBeUndefined();
-        expect(result.problems).toEqual(["inventoryFile: unknown config key (known keys: cluster, platform, sshPrivateKey)"]);
+        expect(result.problems).toEqual(["inventoryFile: unknown config key (known keys: cluster, platform, sshPrivateKey, condorToken)"]);
     });
 
     it("ignores keys of other namespaces", () => {
@@ -85,6 +87,32 @@ describe("the SSH private key", () => {
         const result = validateConfig(rawOf(baseline(), key));
         expect(result.problems).toEqual([]);
         expect(result.config).toBeDefined();
+    });
+});
+
+describe("the HTCondor token", () => {
+    const withPools = () => {
+        const { config } = rawConfig("test");
+        delete config[`${PROJECT}:${CONDOR_TOKEN}`];
+        return config;
+    };
+
+    it("is required when the platform has pools, and the message tells the command that sets it", () => {
+        expect(validateConfig(withPools()).problems).toEqual([
+            "condorToken: required with platform.htcondor: the startds authenticate to the central manager with it; create and set it with " +
+                "`condor_token_create -identity <identity> -authz READ -authz ADVERTISE_MASTER -authz ADVERTISE_STARTD -authz DAEMON | " +
+                "pulumi config set --secret condorToken`",
+        ]);
+        expect(validateConfig({ ...withPools(), [`${PROJECT}:${CONDOR_TOKEN}`]: PLACEHOLDER_CONDOR_TOKEN }).problems).toEqual([]);
+        expect(validateConfig(rawOf(baseline())).problems).toEqual([]);
+    });
+
+    it("refuses what is not an IDTOKEN, without echoing it", () => {
+        const found = validateConfig({ ...withPools(), [`${PROJECT}:${CONDOR_TOKEN}`]: "S3cr3tMaterialXyzzy" }).problems;
+        expect(found).toEqual([
+            "condorToken: is not an HTCondor IDTOKEN (a JWT with alg and kid in its header, sub and iss in its payload, as condor_token_create prints it)",
+        ]);
+        expect(found.join("\n")).not.toContain("S3cr3tMaterialXyzzy");
     });
 });
 

@@ -4,7 +4,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { PROJECT, SSH_KEY, validateConfig } from "../../config";
+import { CONDOR_TOKEN, PROJECT, SSH_KEY, validateConfig } from "../../config";
+import { PLACEHOLDER_CONDOR_TOKEN } from "../../tools/offline";
 import { NEWEST_MINOR, OLDEST_MINOR } from "../../components/hosts/versions";
 import { accepted, ED25519, expectDeeplyFrozen, FAKE_KEY } from "./rules";
 
@@ -21,8 +22,11 @@ function loadStack(stack: string): { raw: Record<string, string>; cluster: Recor
         // As the engine passes it: strings as they are, objects JSON-encoded.
         raw[k] = typeof v === "string" ? v : JSON.stringify(v);
     }
-    expect(raw).not.toHaveProperty(`${PROJECT}:${SSH_KEY}`); // a secret: never in the stack file
+    // Secrets: never in the stack file.
+    expect(raw).not.toHaveProperty(`${PROJECT}:${SSH_KEY}`);
+    expect(raw).not.toHaveProperty(`${PROJECT}:${CONDOR_TOKEN}`);
     raw[`${PROJECT}:${SSH_KEY}`] = FAKE_KEY;
+    raw[`${PROJECT}:${CONDOR_TOKEN}`] = PLACEHOLDER_CONDOR_TOKEN;
     return { raw, cluster: doc.config[`${PROJECT}:cluster`] as Record<string, unknown> };
 }
 

@@ -6,8 +6,8 @@
  * program served by the SDK's own language server (engine/serve.ts) and the pack started through
  * the CLI's analyzer-plugin path (engine/analyzer-policy.sh). For each committed stack:
  * `pulumi preview --policy-pack policies --policy-pack-config policies/config/<stack>.json` with a
- * generated SSH key set as the secret it is, judged from the engine's own events (--event-log).
- * Then everything the engine wrote and printed is searched for the key.
+ * generated SSH key and HTCondor token set as the secrets they are, judged from the engine's own events
+ * (--event-log). Then everything the engine wrote and printed is searched for both.
  *
  * The provider plugins the program needs (command, random, tls, kubernetes at the lock file's
  * versions) must be installed in the workspace's PULUMI_HOME for a preview to pass. None of them can
@@ -17,6 +17,7 @@
  * lifecycle over SSH need the plugins too.
  */
 import { spawnSync } from "child_process";
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, Workspace } from "./engine/workspace";
@@ -70,6 +71,13 @@ function sshKey(dir: string): string {
     return fs.readFileSync(file, "utf8");
 }
 
+/** A well-formed IDTOKEN for the pools, signed by nothing: random, so a leak of it is found and means this run. */
+function condorToken(): string {
+    const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    return [part({ alg: "HS256", kid: "POOL" }), part({ iss: "engine-tier.invalid", sub: "engine-tier@engine-tier.invalid" }),
+        randomBytes(32).toString("base64url")].join(".");
+}
+
 /** Every file under DIR whose text contains one of SECRETS, as "file: which". */
 function leaks(dir: string, secrets: Readonly<Record<string, string>>, skip: ReadonlySet<string>): string[] {
     const found: string[] = [];
@@ -99,13 +107,19 @@ export async function engineTier(pulumi: string, stacks: readonly string[]): Pro
         const missingNames = missing.map((p) => p.split("@")[0]);
         const key = sshKey(procs.dir);
         const keyBody = key.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+        const token = condorToken();
         const outputs: string[] = [];
         let passed = 0;
         let stopped = 0;
         for (const stack of stacks) {
             ws.addStack(stack);
-            for (const args of [["stack", "init", stack], ["config", "set", "--secret", "--stack", stack, "sshPrivateKey"]]) {
-                const r = ws.cli(args, args[0] === "config" ? key : undefined);
+            const steps: [string[], string | undefined][] = [
+                [["stack", "init", stack], undefined],
+                [["config", "set", "--secret", "--stack", stack, "sshPrivateKey"], key],
+                [["config", "set", "--secret", "--stack", stack, "condorToken"], token],
+            ];
+            for (const [args, stdin] of steps) {
+                const r = ws.cli(args, stdin);
                 outputs.push(r.stdout, r.stderr);
                 if (r.status !== 0) {
                     throw new Error(`pulumi ${args.slice(0, 2).join(" ")} (${stack}) failed: ${r.stderr.trim()}`);
@@ -123,7 +137,7 @@ export async function engineTier(pulumi: string, stacks: readonly string[]): Pro
         }
         const printed = path.join(procs.dir, "cli-output.txt");
         fs.writeFileSync(printed, outputs.join("\n"));
-        const leaked = leaks(procs.dir, { "the SSH private key": keyBody }, new Set([path.join(procs.dir, "id_ed25519")]));
+        const leaked = leaks(procs.dir, { "the SSH private key": keyBody, "the HTCondor token": token }, new Set([path.join(procs.dir, "id_ed25519")]));
         problems.push(...leaked.map((l) => `secrets: ${l}`));
         lines.push(...problems.map((p) => `FAIL ${p}`));
         if (missing.length) {
