@@ -327,3 +327,25 @@ describe("moving batch capacity between pools (use cases BCS 1-4)", () => {
         expect(after["htcondor-nightly"]).toBe(before["htcondor-nightly"]);
     });
 });
+
+describe.each(STACKS)("a first deploy of stack %s, before its images are mirrored", (stack: StackName) => {
+    const platform = JSON.parse(rawConfig(stack).config[`${PROJECT}:platform`]);
+    const host = platform.registry.host as string;
+    const images = (r: RecordedResource): string[] => {
+        const spec = (r.inputs as any).spec;
+        const pod = spec?.jobTemplate?.spec?.template?.spec ?? spec?.template?.spec;
+        return pod ? [...(pod.initContainers ?? []), ...(pod.containers ?? [])].map((c: { image: string }) => c.image) : [];
+    };
+    const workloads = (e: Awaited<ReturnType<typeof runStack>>) => e.resources.filter((r) => /:(Deployment|DaemonSet|StatefulSet|Job|CronJob)$/.test(r.type));
+
+    it("declares the registry, its storage and what pulls from elsewhere, and nothing that pulls through the registry", async () => {
+        const e = await runStack(stack, { cluster: clusterOf(stack), platformOverride: JSON.stringify({ ...platform, registry: { ...platform.registry, mirrored: false } }) });
+        const names = workloads(e).map((w) => `${meta(w).namespace}/${meta(w).name}`);
+        expect(workloads(e).filter((w) => images(w).some((i) => i.startsWith(`${host}/`))).map((w) => meta(w).name)).toEqual([]);
+        expect(names).toEqual(expect.arrayContaining(["registry/registry", "nfs-provisioner/nfs-provisioner", "kube-system/weave-net"]));
+        // Everything else the stack runs once mirrored pulls through the registry, or comes from elsewhere and is here already.
+        const later = workloads(await runStack(stack)).filter((w) => !names.includes(`${meta(w).namespace}/${meta(w).name}`));
+        expect(later.length).toBeGreaterThan(0);
+        expect(later.filter((w) => !images(w).some((i) => i.startsWith(`${host}/`))).map((w) => meta(w).name)).toEqual([]);
+    });
+});

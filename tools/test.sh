@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Debian packages the tests use for real, by the command each one provides.
-declare -A tools=([shellcheck]=shellcheck [docker-registry]=docker-registry [openssl]=openssl [etcd]=etcd-server [etcdctl]=etcd-client [ip]=iproute2)
+declare -A tools=([shellcheck]=shellcheck [docker-registry]=docker-registry [openssl]=openssl [etcd]=etcd-server [etcdctl]=etcd-client [ip]=iproute2 [skopeo]=skopeo)
 missing=()
 for cmd in "${!tools[@]}"; do
     command -v "$cmd" >/dev/null || missing+=("${tools[$cmd]}")

@@ -3,10 +3,13 @@ import * as k8s from "@pulumi/kubernetes";
 import { configHash } from "./configHash";
 import { podScript } from "./podScripts";
 
+/** The python the check runs on, mirrored into the local registry as library/python. */
+export const PYTHON_TAG = "3.13-alpine";
+
 export interface MulticastCheckArgs {
     /** The local registry's host, which keeps the official python image; no default. */
     readonly registryHost: string;
-    /** The python image's tag; default "3.13-alpine". */
+    /** The python image's tag; default PYTHON_TAG. */
     readonly pythonTag?: string;
     /** The cluster's Kubernetes provider; no default. */
     readonly provider: k8s.Provider;
@@ -34,7 +37,7 @@ export class MulticastCheck extends pulumi.ComponentResource {
         }, o);
         // A new script reaches the running pods: the changed hash rolls them.
         const annotations = configHash({ "configmap/multicast-check": codeData });
-        const image = `${args.registryHost}/library/python:${args.pythonTag ?? "3.13-alpine"}`;
+        const image = `${args.registryHost}/library/python:${args.pythonTag ?? PYTHON_TAG}`;
         for (const role of ["sender", "receiver"] as const) {
             const labels = { app: "multicast-check", role };
             const other = role === "sender" ? "receiver" : "sender";

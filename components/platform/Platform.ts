@@ -196,7 +196,12 @@ export class Platform extends pulumi.ComponentResource {
             }, { parent: this });
             pulling = [...dependsOn, this.registry];
         }
-        if (registryHost) {
+        // A first deploy cannot pull through an empty registry: until the stack says its images are
+        // mirrored (npm run mirror, then platform.registry.mirrored), nothing that pulls through it is
+        // declared, so the registry and its storage come up and the deploy finishes.
+        const mirrored = config.registry?.mirrored === true;
+        const deployable = (ref: string) => !fromRegistry(ref) || mirrored;
+        if (registryHost && mirrored) {
             if (config.dashboard) {
                 new Headlamp(`${name}-headlamp`, { registryHost, provider: args.provider, dependsOn: pulling }, { parent: this });
             }
@@ -207,13 +212,13 @@ export class Platform extends pulumi.ComponentResource {
                 new MulticastCheck(`${name}-multicast`, { registryHost, provider: args.provider, dependsOn: pulling }, { parent: this });
             }
         }
-        if (config.etcdBackup) {
+        if (config.etcdBackup && deployable(config.etcdBackup.image)) {
             new EtcdBackup(`${name}-etcd-backup`, {
                 config: config.etcdBackup, controlPlanes: args.controlPlanes ?? [], provider: args.provider,
                 dependsOn: fromRegistry(config.etcdBackup.image) ? pulling : undefined,
             }, { parent: this });
         }
-        if (config.htcondor) {
+        if (config.htcondor && deployable(config.htcondor.image)) {
             if (args.condorToken === undefined) {
                 throw new pulumi.RunError(`${CONDOR_TOKEN}: required with platform.htcondor (readConfig reads it)`);
             }
