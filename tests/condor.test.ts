@@ -18,8 +18,9 @@ import { condorConfig, TOKEN_DIRECTORY, TOKEN_FILE } from "../components/platfor
 import { FILESET_MOUNTS, FILESETS_FOR } from "../components/platform/Filesets";
 import { policies } from "../policies/policies";
 import { runPolicies } from "../policies/lib/runner";
-import { evaluate, RecordedResource } from "../tools/evaluate";
+import { RecordedResource } from "../tools/evaluate";
 import { PLACEHOLDER_CONDOR_TOKEN } from "../tools/offline";
+import { declareAlone } from "./harness";
 import { schemaErrors } from "./schemas";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -216,23 +217,12 @@ describe("the startd configuration, as HTCondor reads it", () => {
 const NAME = "lsst-test-platform-condor";
 
 /** Declares the component alone under the mocks, as Platform would, and returns what it registered. */
-async function declare(config: CondorConfig, token: string, filesets = true): Promise<RecordedResource[]> {
-    const e = await evaluate({
-        stack: "test",
-        config: {},
-        secretKeys: [],
-        load: () => {
-            jest.isolateModules(() => {
-                const pulumi = require("@pulumi/pulumi");
-                const k8s = require("@pulumi/kubernetes");
-                const { CondorPools } = require("../components/platform/CondorPools");
-                const provider = new k8s.Provider("lsst-test-kubernetes", { kubeconfig: "placeholder" });
-                new CondorPools(NAME, { config, token: pulumi.secret(token), filesets, provider });
-            });
-            return {};
-        },
+function declare(config: CondorConfig, token: string, filesets = true): Promise<RecordedResource[]> {
+    return declareAlone((_k8s, provider) => {
+        const pulumi = require("@pulumi/pulumi");
+        const { CondorPools } = require("../components/platform/CondorPools");
+        new CondorPools(NAME, { config, token: pulumi.secret(token), filesets, provider });
     });
-    return [...e.resources];
 }
 
 const meta = (r: RecordedResource) => r.inputs.metadata as Obj;

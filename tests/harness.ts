@@ -101,3 +101,23 @@ export function dependsOn(e: Evaluation, from: RecordedResource, to: RecordedRes
     }
     return false;
 }
+
+/**
+ * Evaluates one component alone under the mocks, as Platform would declare it, with a Kubernetes
+ * provider of its own; `build` requires the component inside jest's module isolation and declares it.
+ */
+export async function declareAlone(build: (k8s: typeof import("@pulumi/kubernetes"), provider: import("@pulumi/kubernetes").Provider) => void): Promise<RecordedResource[]> {
+    const e = await evaluate({
+        stack: "test",
+        config: {},
+        secretKeys: [],
+        load: () => {
+            jest.isolateModules(() => {
+                const k8s = require("@pulumi/kubernetes");
+                build(k8s, new k8s.Provider("lsst-test-kubernetes", { kubeconfig: "placeholder" }));
+            });
+            return {};
+        },
+    });
+    return [...e.resources];
+}

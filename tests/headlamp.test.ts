@@ -10,8 +10,8 @@ import {
 } from "../components/platform/Headlamp";
 import { policies } from "../policies/policies";
 import { PackConfig, runPolicies } from "../policies/lib/runner";
-import { evaluate, RecordedResource } from "../tools/evaluate";
-import { rawConfig, STACKS, StackName } from "./harness";
+import { RecordedResource } from "../tools/evaluate";
+import { declareAlone, rawConfig, STACKS, StackName } from "./harness";
 import { schemaErrors } from "./schemas";
 
 const NAME = "lsst-test-platform-headlamp";
@@ -21,23 +21,12 @@ const HOST = hostOf("test");
 const API_AUDIENCE = "https://kubernetes.default.svc.cluster.local";
 
 /** Declares the component alone under the mocks, as Platform would, and returns what it registered. */
-async function declare(registryHost: string): Promise<RecordedResource[]> {
-    const e = await evaluate({
-        stack: "test",
-        config: {},
-        secretKeys: [],
-        load: () => {
-            jest.isolateModules(() => {
-                const k8s = require("@pulumi/kubernetes");
-                const { Headlamp } = require("../components/platform/Headlamp");
-                const provider = new k8s.Provider("lsst-test-kubernetes", { kubeconfig: "placeholder" });
-                const namespace = new k8s.core.v1.Namespace("lsst-test-platform-headlamp-ns", { metadata: { name: "headlamp" } }, { provider });
-                new Headlamp(NAME, { registryHost, provider, dependsOn: [namespace] });
-            });
-            return {};
-        },
+function declare(registryHost: string): Promise<RecordedResource[]> {
+    return declareAlone((k8s, provider) => {
+        const { Headlamp } = require("../components/platform/Headlamp");
+        const namespace = new k8s.core.v1.Namespace("lsst-test-platform-headlamp-ns", { metadata: { name: "headlamp" } }, { provider });
+        new Headlamp(NAME, { registryHost, provider, dependsOn: [namespace] });
     });
-    return [...e.resources];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

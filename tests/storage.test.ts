@@ -11,8 +11,8 @@ import { NFS_LEADER_LOCK, NFS_PROVISIONER_NAME, NFS_PROVISIONER_NAMESPACE } from
 import { storageClassFor } from "../config/platform/storage";
 import { policies } from "../policies/policies";
 import { PackConfig, runPolicies } from "../policies/lib/runner";
-import { evaluate, RecordedResource } from "../tools/evaluate";
-import { STACKS } from "./harness";
+import { RecordedResource } from "../tools/evaluate";
+import { declareAlone, STACKS } from "./harness";
 import { schemaErrors } from "./schemas";
 
 // ---- config ----------------------------------------------------------------------------------------
@@ -104,22 +104,11 @@ describe("storageClassFor", () => {
 const NAME = "lsst-test-platform-nfs";
 
 /** Declares the component alone under the mocks, as Platform would, and returns what it registered. */
-async function declare(config: NfsConfig): Promise<RecordedResource[]> {
-    const e = await evaluate({
-        stack: "test",
-        config: {},
-        secretKeys: [],
-        load: () => {
-            jest.isolateModules(() => {
-                const k8s = require("@pulumi/kubernetes");
-                const { NfsProvisioner } = require("../components/platform/NfsProvisioner");
-                const provider = new k8s.Provider("lsst-test-kubernetes", { kubeconfig: "placeholder" });
-                new NfsProvisioner(NAME, { config, provider });
-            });
-            return {};
-        },
+function declare(config: NfsConfig): Promise<RecordedResource[]> {
+    return declareAlone((_k8s, provider) => {
+        const { NfsProvisioner } = require("../components/platform/NfsProvisioner");
+        new NfsProvisioner(NAME, { config, provider });
     });
-    return [...e.resources];
 }
 
 const meta = (r: RecordedResource) => r.inputs.metadata as Record<string, any>;
