@@ -5,6 +5,7 @@
  */
 import { PROJECT } from "../config";
 import { evaluate, Evaluation, MockOutputs, RecordedResource } from "../tools/evaluate";
+import { kubeType, podSpecOf } from "../policies/lib/kube";
 import { rawStack } from "./rawStack";
 
 export { FAKE_SSH_KEY, REPO } from "./rawStack";
@@ -120,4 +121,27 @@ export async function declareAlone(build: (k8s: typeof import("@pulumi/kubernete
         },
     });
     return [...e.resources];
+}
+
+/** A workload the stack declares and the pod spec it carries (policies/lib/kube.ts: every kind that has one). */
+export interface DeclaredPod {
+    readonly resource: RecordedResource;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    readonly spec: Record<string, any>;
+    /** Every image its containers and init containers name. */
+    readonly images: readonly string[];
+}
+
+/** Every workload of an evaluation with its pod spec; patches carry none and are left out. */
+export function declaredPods(e: Evaluation): DeclaredPod[] {
+    return e.resources.flatMap((resource) => {
+        const t = kubeType(resource.type);
+        const at = t && !t.patch ? podSpecOf(t, resource.inputs as Record<string, unknown>) : undefined;
+        if (!at) {
+            return [];
+        }
+        const spec = at.spec as Record<string, any>;
+        const images = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c: { image: string }) => c.image);
+        return [{ resource, spec, images }];
+    });
 }

@@ -7,17 +7,9 @@
 import { PROJECT, PlatformConfig, validateConfig } from "../config";
 import { quote } from "../config/problems";
 import { parseRegistryRef, registryImages, UPSTREAM_SOURCES } from "../components/platform/images";
-import { RecordedResource } from "../tools/evaluate";
-import { rawConfig, runStack, STACKS, StackName } from "./harness";
+import { declaredPods, rawConfig, runStack, STACKS, StackName } from "./harness";
 
 type Json = Record<string, any>;
-
-const WORKLOAD = /^kubernetes:(apps\/v1:(Deployment|DaemonSet|StatefulSet)|batch\/v1:(Job|CronJob)|core\/v1:Pod)$/;
-
-function podSpec(r: RecordedResource): Json {
-    const spec = r.inputs.spec as Json;
-    return r.type.endsWith(":CronJob") ? spec.jobTemplate.spec.template.spec : r.type.endsWith(":Pod") ? spec : spec.template.spec;
-}
 
 /** The stack's platform object, edited by `edit`, with the mirror done. */
 function platformOf(stack: StackName, edit: (p: Json) => void = () => undefined): Json {
@@ -37,10 +29,7 @@ function validated(stack: StackName, platform: Json): PlatformConfig {
 /** Every image with the registry's host that a workload of the evaluated program names, each once. */
 async function pulledThroughRegistry(stack: StackName, platform: Json): Promise<string[]> {
     const e = await runStack(stack, { platformOverride: JSON.stringify(platform) });
-    const images = e.resources.filter((r) => WORKLOAD.test(r.type))
-        .flatMap((w) => [...(podSpec(w).containers ?? []), ...(podSpec(w).initContainers ?? [])])
-        .map((c: Json) => String(c.image))
-        .filter((image) => image.startsWith(`${platform.registry.host}/`));
+    const images = declaredPods(e).flatMap((p) => p.images).filter((image) => image.startsWith(`${platform.registry.host}/`));
     return [...new Set(images)].sort();
 }
 

@@ -8,16 +8,7 @@ import * as TOML from "smol-toml";
 import { decodeBundle } from "../components/hosts/bundle";
 import { validateConfig } from "../config";
 import { Evaluation } from "../tools/evaluate";
-import { ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
-
-/** Every image of every pod template the stack declares. */
-function images(e: Evaluation): string[] {
-    return e.resources.filter((r) => r.type.startsWith("kubernetes:")).flatMap((r) => {
-        const spec = r.inputs.spec as any;
-        const pod = spec?.jobTemplate?.spec?.template?.spec ?? spec?.template?.spec ?? (r.type === "kubernetes:core/v1:Pod" ? spec : undefined);
-        return pod ? [...(pod.initContainers ?? []), ...(pod.containers ?? [])].map((c: { image: string }) => c.image) : [];
-    });
-}
+import { declaredPods, ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
 
 /** What the registry component and the trust step of one stack say the registry's name is. */
 describe.each(STACKS)("the registry's one name on stack %s", (stack: StackName) => {
@@ -28,7 +19,7 @@ describe.each(STACKS)("the registry's one name on stack %s", (stack: StackName) 
     });
 
     it("is the host of every image pulled through the registry, spelled one way", () => {
-        const all = images(e);
+        const all = declaredPods(e).flatMap((p) => p.images);
         const local = all.filter((i) => i.startsWith(`${registry.host}/`));
         expect(local.length).toBeGreaterThan(0);
         // No other spelling of the registry: with a port, by address, or by its Service name.

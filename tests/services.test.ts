@@ -9,7 +9,7 @@ import { runPolicies } from "../policies/lib/runner";
 import { PROJECT, validateConfig } from "../config";
 import { HEADLAMP_NAMESPACE, HEADLAMP_VERSION } from "../components/platform/Headlamp";
 import { RecordedResource } from "../tools/evaluate";
-import { clusterOf, ofType, rawConfig, REPO, runStack, STACKS, StackName } from "./harness";
+import { clusterOf, DeclaredPod, declaredPods, ofType, rawConfig, REPO, runStack, STACKS, StackName } from "./harness";
 
 const meta = (r: RecordedResource) => r.inputs.metadata as Record<string, any>;
 const find = (rs: RecordedResource[], ns: string | undefined, name: string) => rs.find((r) => meta(r).namespace === ns && meta(r).name === name)!;
@@ -203,20 +203,14 @@ describe.each(STACKS)("the local registry on stack %s", (stack: StackName) => {
         const ancestors = (r: RecordedResource): string[] => (r.parent && byUrn.has(r.parent) ? [r.parent, ...ancestors(byUrn.get(r.parent)!)] : []);
         const waitsFor = (r: RecordedResource, target: RecordedResource) =>
             [r, ...ancestors(r).map((u) => byUrn.get(u)!)].some((x) => x.dependencies.some((d) => d === target.urn || ancestors(target).includes(d)));
-        const podSpec = (r: RecordedResource): any => {
-            const spec = r.inputs.spec as any;
-            return r.type.endsWith(":CronJob") ? spec.jobTemplate.spec.template.spec : r.type.endsWith(":Pod") ? spec : spec.template.spec;
-        };
-        const workloads = e.resources.filter((r) => /^kubernetes:(apps\/v1:(Deployment|DaemonSet|StatefulSet)|batch\/v1:(Job|CronJob)|core\/v1:Pod)$/.test(r.type));
-        const pulling = workloads.filter((w) => [...(podSpec(w).containers ?? []), ...(podSpec(w).initContainers ?? [])]
-            .some((c: any) => String(c.image).startsWith(`${registry.host}/`)));
+        const pulling = declaredPods(e).filter((p) => p.images.some((i) => i.startsWith(`${registry.host}/`)));
         expect(pulling.length).toBeGreaterThan(0);
-        for (const w of pulling) {
+        for (const { resource: w, spec: pod } of pulling) {
             const ns = meta(w).namespace;
-            const account = podSpec(w).serviceAccountName ?? "default";
+            const account = pod.serviceAccountName ?? "default";
             const holders = [...ofType(e, "kubernetes:core/v1:ServiceAccount"), ...ofType(e, "kubernetes:core/v1:ServiceAccountPatch")]
                 .filter((a) => meta(a).namespace === ns && meta(a).name === account && ((a.inputs as any).imagePullSecrets ?? []).some((p: any) => p.name === "registry-pull"));
-            const inPod = (podSpec(w).imagePullSecrets ?? []).some((p: any) => p.name === "registry-pull");
+            const inPod = (pod.imagePullSecrets ?? []).some((p: any) => p.name === "registry-pull");
             expect({ workload: `${ns}/${meta(w).name}`, account, pullSecret: inPod || holders.length > 0 }).toEqual({ workload: `${ns}/${meta(w).name}`, account, pullSecret: true });
             const secret = find(ofType(e, "kubernetes:core/v1:Secret"), ns, "registry-pull");
             expect(secret).toBeDefined();
@@ -331,21 +325,17 @@ describe("moving batch capacity between pools (use cases BCS 1-4)", () => {
 describe.each(STACKS)("a first deploy of stack %s, before its images are mirrored", (stack: StackName) => {
     const platform = JSON.parse(rawConfig(stack).config[`${PROJECT}:platform`]);
     const host = platform.registry.host as string;
-    const images = (r: RecordedResource): string[] => {
-        const spec = (r.inputs as any).spec;
-        const pod = spec?.jobTemplate?.spec?.template?.spec ?? spec?.template?.spec;
-        return pod ? [...(pod.initContainers ?? []), ...(pod.containers ?? [])].map((c: { image: string }) => c.image) : [];
-    };
-    const workloads = (e: Awaited<ReturnType<typeof runStack>>) => e.resources.filter((r) => /:(Deployment|DaemonSet|StatefulSet|Job|CronJob)$/.test(r.type));
+    const local = (p: DeclaredPod) => p.images.some((i) => i.startsWith(`${host}/`));
+    const named = (p: DeclaredPod) => `${meta(p.resource).namespace}/${meta(p.resource).name}`;
 
     it("declares the registry, its storage and what pulls from elsewhere, and nothing that pulls through the registry", async () => {
         const e = await runStack(stack, { cluster: clusterOf(stack), platformOverride: JSON.stringify({ ...platform, registry: { ...platform.registry, mirrored: false } }) });
-        const names = workloads(e).map((w) => `${meta(w).namespace}/${meta(w).name}`);
-        expect(workloads(e).filter((w) => images(w).some((i) => i.startsWith(`${host}/`))).map((w) => meta(w).name)).toEqual([]);
+        const names = declaredPods(e).map(named);
+        expect(declaredPods(e).filter(local).map(named)).toEqual([]);
         expect(names).toEqual(expect.arrayContaining(["registry/registry", "nfs-provisioner/nfs-provisioner", "kube-system/weave-net"]));
-        // Everything else the stack runs once mirrored pulls through the registry, or comes from elsewhere and is here already.
-        const later = workloads(await runStack(stack)).filter((w) => !names.includes(`${meta(w).namespace}/${meta(w).name}`));
+        // What the stack adds once mirrored all pulls through the registry; the rest was there already.
+        const later = declaredPods(await runStack(stack)).filter((p) => !names.includes(named(p)));
         expect(later.length).toBeGreaterThan(0);
-        expect(later.filter((w) => !images(w).some((i) => i.startsWith(`${host}/`))).map((w) => meta(w).name)).toEqual([]);
+        expect(later.filter((p) => !local(p)).map(named)).toEqual([]);
     });
 });
