@@ -8,6 +8,7 @@ import { KubeBench } from "./KubeBench";
 import { MulticastCheck } from "./MulticastCheck";
 import { Filesets, FILESETS_FOR } from "./Filesets";
 import { Headlamp, HEADLAMP_NAMESPACE } from "./Headlamp";
+import { parseRegistryRef } from "./images";
 import { NFS_PROVISIONER_NAMESPACE, NfsProvisioner } from "./NfsProvisioner";
 import { Notebooks } from "./Notebooks";
 import { Registry } from "./Registry";
@@ -181,7 +182,7 @@ export class Platform extends pulumi.ComponentResource {
         // whatever pulls through the registry waits for its credentials (and the registry itself).
         let pulling: pulumi.Resource[] = dependsOn;
         const registryHost = config.registry?.host;
-        const fromRegistry = (ref: string | undefined) => registryHost !== undefined && ref?.split("/")[0] === registryHost;
+        const fromRegistry = (ref: string | undefined) => registryHost !== undefined && ref !== undefined && parseRegistryRef(registryHost, ref) !== undefined;
         if (config.registry) {
             // Every namespace the platform owns pulls from it, except the registry's own and the NFS
             // provisioner's (it runs before the registry has a volume), and kube-system when the etcd
