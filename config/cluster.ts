@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseVersion, windowProblem } from "../components/hosts/versions";
 import { blockSize, contains, hasHostBits, isNetworkOrBroadcast, overlaps, parseCidr, validCidr } from "./net";
 import { nodes } from "./nodes";
+import { oidc } from "./oidc";
 import { quote, ref } from "./problems";
 import { ssh } from "./ssh";
 import { ALWAYS, CIDR_PATTERN, DNS_LABEL, isHost, isIPv4, isPort, isRecord, record, text } from "./values";
@@ -81,6 +82,7 @@ export const cluster = record({
     networks,
     ssh,
     nodes,
+    oidc: oidc.optional().meta({ description: "How people log in: the OpenID Connect provider the API server trusts; absent, only the admin kubeconfig." }),
 }).superRefine((value: unknown, ctx) => {
     const pods = isRecord(value) && isRecord(value.networks) ? validCidr(value.networks.pods) : undefined;
     const count = isRecord(value) && Array.isArray(value.nodes) ? value.nodes.length : 0;

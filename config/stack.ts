@@ -7,8 +7,9 @@ import { cluster } from "./cluster";
 import { blockSize, contains, ipToInt, validCidr } from "./net";
 import { platform } from "./platform";
 import { CONDOR_TOKEN, condorToken, condorTokenRequired } from "./platform/htcondor";
+import { OIDC_GROUPS_PREFIX } from "./oidc";
 import { quote } from "./problems";
-import { ALWAYS, isIPv4, isRecord } from "./values";
+import { ALWAYS, GROUP_NAME, isIPv4, isRecord } from "./values";
 
 export const PROJECT = "lsst-k8s";
 
@@ -34,6 +35,7 @@ export const stack = z.object({
     [CONDOR_TOKEN]: condorToken.optional(),
 }).superRefine((value: unknown, ctx) => {
     cronJobNames(value, ctx);
+    oidcGroups(value, ctx);
     condorTokenRequired(value, ctx);
     const services = isRecord(value) && isRecord(value.cluster) && isRecord(value.cluster.networks)
         ? validCidr(value.cluster.networks.services) : undefined;
@@ -51,6 +53,36 @@ export const stack = z.object({
         ctx.addIssue({ code: "custom", path, message: `${ip} is reserved in ${services.text} (network, API server, DNS or broadcast)` });
     }
 }, ALWAYS);
+
+/**
+ * With OIDC, every group the API server sees from a person carries cluster.oidc.groupsPrefix: a group
+ * RBAC binds without it would never be asserted, and its people would silently have no access.
+ */
+function oidcGroups(value: unknown, ctx: z.RefinementCtx): void {
+    const o = isRecord(value) && isRecord(value.cluster) && isRecord(value.cluster.oidc) ? value.cluster.oidc : undefined;
+    const p = isRecord(value) && isRecord(value.platform) ? value.platform : undefined;
+    if (!o || !p) {
+        return;
+    }
+    const prefix = typeof o.groupsPrefix === "string" ? o.groupsPrefix : OIDC_GROUPS_PREFIX;
+    const check = (group: unknown, path: (string | number)[]) => {
+        // A name that is not a group name has its own problem already.
+        if (typeof group === "string" && GROUP_NAME.test(group) && !group.startsWith(prefix)) {
+            ctx.addIssue({
+                code: "custom", path,
+                message: `${quote(group)} is never asserted: cluster.oidc gives every group the prefix ${quote(prefix)} (the provider's group "x" is "${prefix}x")`,
+            });
+        }
+    };
+    if (isRecord(p.groups)) {
+        for (const [k, g] of Object.entries(p.groups)) {
+            check(g, ["platform", "groups", k]);
+        }
+    }
+    if (Array.isArray(p.developerGroups)) {
+        p.developerGroups.forEach((d: unknown, i: number) => check(isRecord(d) ? d.group : undefined, ["platform", "developerGroups", i, "group"]));
+    }
+}
 
 /** The Job controller appends 11 characters to a CronJob's name, so the API caps it at 52. */
 const CRONJOB_NAME_LIMIT = 52;

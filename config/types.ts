@@ -1,6 +1,7 @@
 /** The validated config's types, inferred from the schemas and made deeply read-only. */
 import type { ClusterSection } from "./cluster";
 import type { NodeConfig as Node } from "./nodes";
+import type { OidcConfig as Oidc } from "./oidc";
 import type * as P from "./platform";
 import type { BastionConfig as Bastion, SshConfig as Ssh } from "./ssh";
 
@@ -10,6 +11,7 @@ export type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[]
 
 export type NodeConfig = DeepReadonly<Node>;
 export type SshConfig = DeepReadonly<Ssh>;
+export type OidcConfig = DeepReadonly<Oidc>;
 export type BastionConfig = DeepReadonly<Bastion>;
 export type PlatformConfig = DeepReadonly<P.PlatformConfig>;
 export type PlatformGroups = DeepReadonly<P.PlatformGroups>;

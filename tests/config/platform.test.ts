@@ -13,10 +13,11 @@ function withPlatform(platform: unknown): Record<string, string> {
     return raw;
 }
 
+/** Groups carry the test stack's cluster.oidc.groupsPrefix, as every group RBAC binds must. */
 const baseline = () => ({
-    groups: { admins: "a:admins", serviceAdmins: "a:services", security: "a:security", scienceUsers: "a:science" },
+    groups: { admins: "lsst-test:admins", serviceAdmins: "lsst-test:services", security: "lsst-test:security", scienceUsers: "lsst-test:science" },
     developerAccess: "edit",
-    developerGroups: [{ namespace: "qserv", group: "a:qserv" }],
+    developerGroups: [{ namespace: "qserv", group: "lsst-test:qserv" }],
     // The dashboard is on by default and needs the registry, which this baseline has none of.
     dashboard: false,
 });
@@ -59,7 +60,7 @@ describe("the platform config", () => {
     });
 
     it("gives each development group its own namespace, never a system or platform one", () => {
-        expect(problems((p) => p.developerGroups.push({ namespace: "qserv", group: "a:other" })))
+        expect(problems((p) => p.developerGroups.push({ namespace: "qserv", group: "lsst-test:other" })))
             .toEqual(['platform.developerGroups[1].namespace: "qserv" is already used by platform.developerGroups[0]']);
         for (const ns of ["registry", "jupyter-lsst", "kube-system", "default"]) {
             expect(problems((p) => (p.developerGroups[0].namespace = ns)))
