@@ -22,6 +22,7 @@ export const kubernetesVersion = config.cluster.kubernetesVersion.text;
 export const nodes = cluster.nodes;
 export const joinedNodes = cluster.joinedNodes;
 export const caCertHash = cluster.controlPlane.caCertHash;
+export const certificateAuthority = cluster.controlPlane.certificateAuthority;
 export const kubeconfig = cluster.controlPlane.kubeconfig;
 export const kubeconfigExpires = cluster.controlPlane.kubeconfigExpires;
 export const joinCommand = cluster.controlPlane.joinCommand;

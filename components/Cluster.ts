@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
 import { ClusterConfig, NodeConfig, NodeRole } from "../config";
-import { ControlPlane, deployProblems, joinedBefore, nodeConnection, NodeJoin, NodePrep, NodeUpgrade, PreviousDeploy, RegistryTrust } from "./hosts";
+import { ControlPlane, ControlPlaneConfig, deployProblems, joinedBefore, nodeConnection, NodeJoin, NodePrep, NodeUpgrade, PreviousDeploy, RegistryTrust } from "./hosts";
 import { Overlay, Platform } from "./platform";
 
 export interface ClusterArgs {
@@ -40,6 +41,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly controlPlane: ControlPlane;
     /** Every other node's join, by node name. */
     readonly joins: Readonly<Record<string, NodeJoin>>;
+    /** Each reachable control plane's API server files, by node name. */
+    readonly controlPlaneConfigs: Readonly<Record<string, ControlPlaneConfig>>;
     /** Every node's upgrade steps, by node name. */
     readonly upgrades: Readonly<Record<string, NodeUpgrade>>;
     /** Talks to the cluster's API with the admin kubeconfig, once every node has joined. */
@@ -83,10 +86,13 @@ export class Cluster extends pulumi.ComponentResource {
         // The first control plane in the inventory creates the cluster; moving it there later is not
         // supported (a new first control plane would be a new cluster).
         const first = config.nodes.find((n) => n.role === "control-plane")!;
+        // One key for the whole cluster: every API server must read what any other wrote to etcd.
+        const encryptionKey = pulumi.secret(new random.RandomBytes(`${name}-encryption-key`, { length: 32 }, { parent: this }).base64);
         this.controlPlane = new ControlPlane(`${name}-control-plane`, {
             cluster: config,
             node: first,
             connection: connection[first.name],
+            encryptionKey,
             gate: version,
             previousKubeconfigExpiry: previousDeploy.apply((p) => (typeof p?.kubeconfigExpires === "string" ? p.kubeconfigExpires : undefined)),
             dependsOn: [preparations[first.name].command],
@@ -125,6 +131,7 @@ export class Cluster extends pulumi.ComponentResource {
             controlPlaneConnection: connection[first.name],
             caCertHash: this.controlPlane.caCertHash,
             certificateKey: this.controlPlane.certificateKey,
+            ...(node.role === "control-plane" ? { encryptionKey } : {}),
             mintTrigger: previousDeploy.apply((p) => (node.unreachable || joinedBefore(p, node.name) ? "joined" : attempt)),
             gate: version,
             // The first control plane's reset is deleted only after every node's drain and reset.
@@ -150,6 +157,24 @@ export class Cluster extends pulumi.ComponentResource {
             last = upgrade(node, joins[node.name].join, last);
         }
         this.upgrades = upgrades;
+
+        // The API server's own files, kept current one control plane at a time, each after its node is
+        // at the pin (the manifest kubeadm may regenerate is the pinned version's).
+        const configs: Record<string, ControlPlaneConfig> = {};
+        let configured: pulumi.Resource | undefined;
+        for (const node of config.nodes.filter((n) => n.role === "control-plane" && !n.unreachable)) {
+            configs[node.name] = new ControlPlaneConfig(`${name}-${node.name}-api-config`, {
+                cluster: config,
+                node,
+                first: node === first,
+                connection: connection[node.name],
+                encryptionKey,
+                gate: version,
+                dependsOn: [upgrades[node.name].done, ...(configured ? [configured] : [])],
+            }, { parent: this });
+            configured = configs[node.name].command;
+        }
+        this.controlPlaneConfigs = configs;
 
         this.provider = new k8s.Provider(`${name}-kubernetes`, {
             kubeconfig: this.controlPlane.kubeconfig,

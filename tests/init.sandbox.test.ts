@@ -11,7 +11,7 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { SCRIPTS_DIR } from "../components/hosts/bundle";
 import { parseReadback } from "../components/hosts/ControlPlane";
-import { expectSuccess, INIT_TOOLS, LEAKS, RunResult, Sandbox } from "./sandbox";
+import { apiServerFileChanges, apiServerFiles, expectSuccess, INIT_TOOLS, LEAKS, RunResult, Sandbox } from "./sandbox";
 import {
     ADMIN_CONF, CA_CRT, CA_HASH, CA_PEM, CERT_KEY, expectDied, expectNoSecrets, initBundle, initHost, kubeadmCalls, KUBECONFIG, lines,
     LOG, readbackLine, TOKEN,
@@ -54,13 +54,23 @@ describe("init.sh on the first control plane", () => {
         expect(parseReadback(r.stdout)).toEqual({ caCertHash: CA_HASH, kubeconfig: Buffer.from(KUBECONFIG).toString("base64") });
 
         // stderr: the steps and the change, nothing of kubeadm's output.
+        const files = apiServerFiles(initBundle());
         expect(lines(r.stderr)).toEqual([
             "init.sh: step init",
+            ...apiServerFileChanges("init.sh", initBundle()),
             "init.sh:   changed: kubeadm init",
             "init.sh: step readback",
-            "init.sh: done: 1 change(s)",
+            `init.sh: done: ${files.length + 3} change(s)`,
         ]);
         expectNoSecrets(r);
+        // The API server's own files, there before kubeadm starts it: as rendered, root-only.
+        expect(files).toEqual(expect.arrayContaining(["audit-policy.yaml", "encryption.yaml"]));
+        for (const f of files) {
+            expect(sb.readRoot(`etc/kubernetes/lsst-k8s/${f}`)).toBe(initBundle().files[f].content);
+            expect(sb.modeOf(`etc/kubernetes/lsst-k8s/${f}`)).toBe("0600");
+        }
+        expect(sb.modeOf("etc/kubernetes/lsst-k8s")).toBe("0700");
+        expect(sb.modeOf("var/log/kubernetes/audit")).toBe("0700");
 
         // kubeadm's output, join commands with the token and key included, went to the log: 0600 in 0700.
         const log = sb.readRoot(LOG);
@@ -137,6 +147,7 @@ describe("init.sh on the first control plane", () => {
         expect(lines(log).length).toBeGreaterThan(20);
         expect(lines(r.stderr)).toEqual([
             "init.sh: step init",
+            ...apiServerFileChanges("init.sh", initBundle()),
             ...tail,
             `init.sh: step 'init' failed: kubeadm init failed; the whole log is ${sb.root}/${LOG} on this host`,
         ]);

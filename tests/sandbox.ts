@@ -28,7 +28,7 @@ export {
     RESET_TOOLS, SCRIPT_TOOLS, STANDINS_DIR, TRUST_TOOLS, UPGRADE_TOOLS,
 } from "./sandbox/commands";
 export { LOCK_DIR } from "./sandbox/layout";
-export { expectSuccess, LEAKS } from "./sandbox/run";
+export { apiServerFileChanges, apiServerFiles, expectSuccess, LEAKS } from "./sandbox/run";
 export type { RunResult } from "./sandbox/run";
 export type { AvailablePackage, InstallEffect, PackageState, SandboxState, UnitState } from "./sandbox/state";
 export { writeBundle } from "./sandbox/tree";

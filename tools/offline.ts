@@ -22,12 +22,15 @@ function plain(value: unknown): unknown {
     return o && typeof o === "object" && o[specialSigKey] === specialSecretSig ? o.value : value;
 }
 
+/** The cluster CA of the placeholder kubeconfig: PEM-shaped, its body plainly not a certificate. */
+export const PLACEHOLDER_CA = "-----BEGIN CERTIFICATE-----\nUExBQ0VIT0xERVI=\n-----END CERTIFICATE-----\n";
+
 /** The kubeconfig init.sh would read back, pointing at the configured endpoint. */
 export function placeholderKubeconfig(server: string): string {
     return yaml.dump({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: "kubernetes", cluster: { server: `https://${server}`, "certificate-authority-data": "PLACEHOLDER" } }],
+        clusters: [{ name: "kubernetes", cluster: { server: `https://${server}`, "certificate-authority-data": Buffer.from(PLACEHOLDER_CA).toString("base64") } }],
         users: [{ name: "kubernetes-admin", user: { "client-certificate-data": "PLACEHOLDER", "client-key-data": "PLACEHOLDER" } }],
         contexts: [{ name: "kubernetes-admin@kubernetes", context: { cluster: "kubernetes", user: "kubernetes-admin" } }],
         "current-context": "kubernetes-admin@kubernetes",

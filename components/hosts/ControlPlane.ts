@@ -5,7 +5,7 @@ import type { remote } from "@pulumi/command/types/input";
 import { ClusterConfig, NodeConfig } from "../../config";
 import { initBundle, resetBundle } from "./actions";
 import { encodeBundle } from "./bundle";
-import { kubeconfigBundle, parseKubeconfigReadback, renewalTrigger, renewalWarning } from "./credentials";
+import { kubeconfigBundle, kubeconfigCertificateAuthority, parseKubeconfigReadback, renewalTrigger, renewalWarning } from "./credentials";
 import { deleteAction, lastLineObject, secretAction } from "./remote";
 
 export interface ControlPlaneArgs {
@@ -19,6 +19,8 @@ export interface ControlPlaneArgs {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** Resolves once the config is allowed against the last deploy (Cluster's gate); default: no gate. */
     readonly gate?: pulumi.Input<string>;
+    /** The cluster's key for Secrets at rest, 32 bytes in base64 (secret); no default. */
+    readonly encryptionKey: pulumi.Input<string>;
     /** The stack's kubeconfigExpires output of the last deploy, which says when to renew; default unknown. */
     readonly previousKubeconfigExpiry?: pulumi.Input<string | undefined>;
 }
@@ -67,6 +69,8 @@ export class ControlPlane extends pulumi.ComponentResource {
     readonly kubeconfigReadback: command.remote.Command;
     /** When the kubeconfig's client certificate expires (RFC 3339): the next deploy's renewal clock. */
     readonly kubeconfigExpires: pulumi.Output<string>;
+    /** The cluster CA's certificate (PEM), public: what a person's kubeconfig verifies the API server with. */
+    readonly certificateAuthority: pulumi.Output<string>;
 
     constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lsst-k8s:cluster:ControlPlane", name, {}, opts);
@@ -76,8 +80,8 @@ export class ControlPlane extends pulumi.ComponentResource {
 
         this.init = secretAction(`${name}-init`, {
             connection: args.connection,
-            stdin: pulumi.all([tokenId.result, tokenSecret.result, certificateKey.hex, args.gate]).apply(([id, secret, key]) =>
-                encodeBundle(initBundle(args.cluster, args.node, { token: `${id}.${secret}`, certificateKey: key }))),
+            stdin: pulumi.all([tokenId.result, tokenSecret.result, certificateKey.hex, args.encryptionKey, args.gate]).apply(([id, secret, key, encryptionKey]) =>
+                encodeBundle(initBundle(args.cluster, args.node, { token: `${id}.${secret}`, certificateKey: key }, encryptionKey))),
         }, { parent: this, dependsOn: args.dependsOn });
 
         const readback = this.init.stdout.apply(parseReadback);
@@ -107,10 +111,12 @@ export class ControlPlane extends pulumi.ComponentResource {
         const kube = this.kubeconfigReadback.stdout.apply(parseKubeconfigReadback);
         this.kubeconfig = pulumi.secret(kube.apply((k) => Buffer.from(k.kubeconfig, "base64").toString("utf8")));
         this.kubeconfigExpires = pulumi.unsecret(kube.apply((k) => k.notAfter));
+        this.certificateAuthority = pulumi.unsecret(this.kubeconfig.apply(kubeconfigCertificateAuthority));
         this.certificateKey = pulumi.secret(certificateKey.hex);
         this.joinCommand = pulumi.secret(pulumi.interpolate`kubeadm join ${args.cluster.controlPlaneEndpoint.text} --token ${tokenId.result}.${tokenSecret.result} --discovery-token-ca-cert-hash ${this.caCertHash}`);
         this.registerOutputs({
             kubeconfig: this.kubeconfig, kubeconfigExpires: this.kubeconfigExpires, caCertHash: this.caCertHash, joinCommand: this.joinCommand,
+            certificateAuthority: this.certificateAuthority,
         });
     }
 }

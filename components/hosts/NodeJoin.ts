@@ -21,6 +21,8 @@ export interface NodeJoinArgs {
     readonly caCertHash: pulumi.Input<string>;
     /** The certificate key (ControlPlane.certificateKey), secret; used by control planes only. */
     readonly certificateKey: pulumi.Input<string>;
+    /** The cluster's key for Secrets at rest (secret); control planes only, which need it; default none. */
+    readonly encryptionKey?: pulumi.Input<string>;
     /** What must finish first: the node's preparation, kubeadm init, earlier joins; default none. */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** How long a drain may take when the node is removed before it is deleted anyway; default "300s". */
@@ -74,12 +76,12 @@ export class NodeJoin extends pulumi.ComponentResource {
 
         this.join = secretAction(`${name}-run`, {
             connection: args.connection,
-            stdin: pulumi.all([mint.stdout, args.caCertHash, args.certificateKey, args.gate]).apply(([stdout, caCertHash, certificateKey]) =>
+            stdin: pulumi.all([mint.stdout, args.caCertHash, args.certificateKey, args.encryptionKey, args.gate]).apply(([stdout, caCertHash, certificateKey, encryptionKey]) =>
                 encodeBundle(joinBundle(cluster, node, {
                     token: parseToken(stdout),
                     caCertHash,
                     ...(node.role === "control-plane" ? { certificateKey } : {}),
-                }))),
+                }, encryptionKey))),
         }, { parent: this, dependsOn: args.dependsOn, ...onHost(node) });
 
         // Removal runs in reverse dependency order: the drain depends on the reset, which depends on the

@@ -6,8 +6,11 @@
 import * as TOML from "smol-toml";
 import { ClusterConfig, NodeConfig, RegistryConfig } from "../../config";
 import { Bundle, BundleFile, renderParams, script } from "./bundle";
-import { CONTAINERD_CERTS_DIR } from "./nodeFiles";
-import { InitSecrets, initConfiguration, JoinSecrets, joinConfiguration, renderDocuments, uploadCertsConfiguration } from "./kubeadm";
+import { apiServerArgs, controlPlaneFiles } from "./controlPlaneFiles";
+import { API_SERVER_PORT, CONTAINERD_CERTS_DIR } from "./nodeFiles";
+import {
+    controlPlaneConfiguration, InitSecrets, initConfiguration, JoinSecrets, joinConfiguration, renderDocuments, uploadCertsConfiguration,
+} from "./kubeadm";
 
 /** The entry script, lib.sh and any other scripts of an action, with their modes. */
 function scripts(entry: string, ...others: string[]): Record<string, BundleFile> {
@@ -26,13 +29,17 @@ function params(values: Record<string, string>): BundleFile {
     return secretFile(renderParams(values));
 }
 
-/** kubeadm init on the first control plane. */
-export function initBundle(cluster: ClusterConfig, node: NodeConfig, secrets: InitSecrets): Bundle {
+/**
+ * kubeadm init on the first control plane, with the API server's own files (controlPlaneFiles.ts), which
+ * must be on the host before kubeadm starts it; ENCRYPTION_KEY is the cluster's key for Secrets at rest.
+ */
+export function initBundle(cluster: ClusterConfig, node: NodeConfig, secrets: InitSecrets, encryptionKey: string): Bundle {
     return {
         entry: "init.sh",
         files: {
             ...scripts("init.sh"),
             "kubeadm.yaml": secretFile(renderDocuments(initConfiguration(cluster, node, secrets))),
+            ...controlPlaneFiles(cluster, encryptionKey),
         },
     };
 }
@@ -51,13 +58,41 @@ export function mintTokenBundle(cluster: ClusterConfig, node: NodeConfig, first:
     };
 }
 
-/** kubeadm join on the node. */
-export function joinBundle(cluster: ClusterConfig, node: NodeConfig, secrets: JoinSecrets): Bundle {
+/**
+ * kubeadm join on the node; a control plane also gets the API server's own files, which its join starts
+ * the API server with (ENCRYPTION_KEY: the cluster's key, for control planes only).
+ */
+export function joinBundle(cluster: ClusterConfig, node: NodeConfig, secrets: JoinSecrets, encryptionKey?: string): Bundle {
+    if (node.role === "control-plane" && encryptionKey === undefined) {
+        throw new Error(`control plane ${node.name} needs the cluster's encryption key to join`);
+    }
     return {
         entry: "join.sh",
         files: {
             ...scripts("join.sh"),
             "kubeadm.yaml": secretFile(renderDocuments(joinConfiguration(cluster, node, secrets))),
+            ...(node.role === "control-plane" ? controlPlaneFiles(cluster, encryptionKey!) : {}),
+        },
+    };
+}
+
+/**
+ * The API server's own files on a running control plane, and its manifest regenerated when its flags
+ * lack them (control-plane-config.sh); FIRST also uploads the ClusterConfiguration, so upgrades and
+ * later joins keep the flags.
+ */
+export function controlPlaneConfigBundle(cluster: ClusterConfig, node: NodeConfig, first: boolean, encryptionKey: string): Bundle {
+    const args = Object.entries(apiServerArgs(cluster)).map(([k, v]) => `--${k}=${v}`);
+    return {
+        entry: "control-plane-config.sh",
+        files: {
+            ...scripts("control-plane-config.sh"),
+            "params.env": params({
+                NODE_NAME: node.name, CONFIG_ROLE: first ? "first-control-plane" : "control-plane", API_SERVER_FLAGS: args.join(" "),
+                API_SERVER_ADDRESS: `${node.address}:${API_SERVER_PORT}`,
+            }),
+            "kubeadm.yaml": secretFile(renderDocuments(controlPlaneConfiguration(cluster, node))),
+            ...controlPlaneFiles(cluster, encryptionKey),
         },
     };
 }

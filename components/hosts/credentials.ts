@@ -5,6 +5,7 @@
  * program out. Whether a deploy must run kubeconfig.sh again is decided from the stack's own last
  * `kubeconfigExpires` output, so a deploy runs it only when a renewal is due, never on every preview.
  */
+import * as yaml from "js-yaml";
 import { ClusterConfig } from "../../config";
 import { Bundle, renderParams, script } from "./bundle";
 import { renderDocuments, renewConfiguration } from "./kubeadm";
@@ -41,6 +42,26 @@ export function parseKubeconfigReadback(stdout: string): KubeconfigReadback {
         throw new Error("kubeconfig.sh did not print the kubeconfig and its expiry on its last line of stdout");
     }
     return { kubeconfig, notAfter };
+}
+
+/**
+ * The cluster CA (PEM) from the admin kubeconfig's one cluster entry, as kubeadm embeds it; throws
+ * without echoing the kubeconfig, which holds the admin's key.
+ */
+export function kubeconfigCertificateAuthority(kubeconfig: string): string {
+    let doc: unknown;
+    try {
+        doc = yaml.load(kubeconfig);
+    } catch {
+        doc = undefined;
+    }
+    const clusters = (doc as { clusters?: { cluster?: Record<string, unknown> }[] } | undefined)?.clusters;
+    const data = Array.isArray(clusters) && clusters.length === 1 ? clusters[0].cluster?.["certificate-authority-data"] : undefined;
+    const pem = typeof data === "string" ? Buffer.from(data, "base64").toString("utf8") : "";
+    if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n?$/.test(pem)) {
+        throw new Error("the admin kubeconfig read back does not embed the cluster CA (certificate-authority-data of its one cluster)");
+    }
+    return pem;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import * as yaml from "js-yaml";
 import { ClusterConfig, NodeConfig } from "../../config";
+import { apiServerArgs, apiServerVolumes } from "./controlPlaneFiles";
 import { API_SERVER_PORT } from "./nodeFiles";
 import { KubernetesVersion } from "./versions";
 
@@ -24,8 +25,18 @@ export interface InitSecrets {
 
 export const TOKEN_RE = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
 
-/** The cluster-wide half of kubeadm's config: the exact version, the endpoint, the subnets. */
-function clusterConfiguration(cluster: ClusterConfig): Record<string, unknown> {
+/** Extra flags as each kubeadm API spells them: v1beta4 a list of name/value pairs, v1beta3 a map. */
+function extraArgs(v: KubernetesVersion, args: Readonly<Record<string, string>>): unknown {
+    return v.minor >= 31 ? Object.entries(args).map(([name, value]) => ({ name, value })) : { ...args };
+}
+
+/**
+ * The cluster-wide half of kubeadm's config: the exact version, the endpoint, the subnets, and the API
+ * server's own files (controlPlaneFiles.ts: who logs in, the audit, encryption at rest). kubeadm keeps
+ * it in the kubeadm-config ConfigMap, from which `kubeadm upgrade` and later control-plane joins
+ * regenerate the API server's manifest, so the flags outlive every upgrade.
+ */
+export function clusterConfiguration(cluster: ClusterConfig): Record<string, unknown> {
     return {
         apiVersion: kubeadmApiVersion(cluster.kubernetesVersion),
         kind: "ClusterConfiguration",
@@ -34,6 +45,7 @@ function clusterConfiguration(cluster: ClusterConfig): Record<string, unknown> {
         clusterName: cluster.name,
         controlPlaneEndpoint: cluster.controlPlaneEndpoint.text,
         networking: { podSubnet: cluster.networks.pods, serviceSubnet: cluster.networks.services },
+        apiServer: { extraArgs: extraArgs(cluster.kubernetesVersion, apiServerArgs(cluster)), extraVolumes: apiServerVolumes() },
     };
 }
 
@@ -147,6 +159,17 @@ export function joinConfiguration(cluster: ClusterConfig, node: NodeConfig, secr
 export function uploadCertsConfiguration(cluster: ClusterConfig, first: NodeConfig, certificateKey: string): Record<string, unknown>[] {
     return [
         { apiVersion: kubeadmApiVersion(cluster.kubernetesVersion), kind: "InitConfiguration", certificateKey, ...localNode(cluster, first) },
+        clusterConfiguration(cluster),
+    ];
+}
+
+/**
+ * What `kubeadm init phase control-plane apiserver` and `upload-config kubeadm` read on a running control
+ * plane (ControlPlaneConfig): this node's API endpoint and the cluster-wide half, no token or key.
+ */
+export function controlPlaneConfiguration(cluster: ClusterConfig, node: NodeConfig): Record<string, unknown>[] {
+    return [
+        { apiVersion: kubeadmApiVersion(cluster.kubernetesVersion), kind: "InitConfiguration", ...localNode(cluster, node) },
         clusterConfiguration(cluster),
     ];
 }

@@ -14,6 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { ClusterConfig, NodeConfig, validateConfig } from "../../config";
 import { Bundle, script } from "../../components/hosts/bundle";
+import { controlPlaneFiles } from "../../components/hosts/controlPlaneFiles";
 import { initConfiguration, renderDocuments } from "../../components/hosts/kubeadm";
 import { cleanedUpAfterEach, createSandbox, INIT_TOOLS, LEAKS, RunResult, Sandbox, SandboxOptions, writeBundle } from "../sandbox";
 
@@ -50,7 +51,10 @@ export function firstControlPlane(cluster: ClusterConfig): NodeConfig {
     return n;
 }
 
-/** The bundle ControlPlane.ts sends: init.sh, lib.sh and the rendered kubeadm.yaml, with their modes. */
+/** The cluster's key for Secrets at rest, as init gets it (32 bytes in base64). */
+export const ENCRYPTION_KEY = Buffer.alloc(32, 9).toString("base64");
+
+/** The bundle ControlPlane.ts sends: init.sh, lib.sh, the rendered kubeadm.yaml and the API server's files, with their modes. */
 export function initBundle(cluster = testCluster()): Bundle {
     return {
         entry: "init.sh",
@@ -61,6 +65,7 @@ export function initBundle(cluster = testCluster()): Bundle {
                 content: renderDocuments(initConfiguration(cluster, firstControlPlane(cluster), { token: TOKEN, certificateKey: CERT_KEY })),
                 mode: "0600",
             },
+            ...controlPlaneFiles(cluster, ENCRYPTION_KEY),
         },
     };
 }

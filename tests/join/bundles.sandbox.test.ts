@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { decodeBundle } from "../../components/hosts/bundle";
 import { NodeJoin, parseToken } from "../../components/hosts/NodeJoin";
-import { CA_HASH, CERT_KEY, drainBundle, firstControlPlane, joinBundle, mintBundle, resetBundle, TOKEN } from "../sandbox/joins";
+import { CA_HASH, CERT_KEY, drainBundle, ENCRYPTION_KEY, firstControlPlane, joinBundle, mintBundle, resetBundle, TOKEN } from "../sandbox/joins";
 import { CONTROL_PLANE, DEV, expectNoSecrets, joinHost, LOG, mintHost, TEST, WORKER } from "./fixtures";
 
 describe("mint then join, as the program chains them", () => {
@@ -60,6 +60,7 @@ describe("the bundles these suites run are the ones NodeJoin sends", () => {
             controlPlaneConnection: { host: first.address, user: "root", privateKey: "unused" },
             caCertHash: CA_HASH,
             certificateKey: CERT_KEY,
+            ...(node.role === "control-plane" ? { encryptionKey: ENCRYPTION_KEY } : {}),
         });
         const joinStdin = await new Promise<string>((done) => pulumi.unsecret(nj.join.stdin as pulumi.Output<string>).apply(done));
         const drainStdin = await new Promise<string>((done) => pulumi.output(nj.drain.stdin as pulumi.Output<string>).apply(done));

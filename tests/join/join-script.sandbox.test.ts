@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { JOIN_TOOLS, LEAKS, RESET_TOOLS, Sandbox, writeBundle } from "../sandbox";
+import { apiServerFileChanges, apiServerFiles, JOIN_TOOLS, LEAKS, RESET_TOOLS, Sandbox, writeBundle } from "../sandbox";
 import { CA_HASH, CA_HEX, CERT_KEY, joinBundle, lines, resetBundle, TOKEN } from "../sandbox/joins";
 import {
     ADMIN_CONF, CONTROL_PLANE, DEV, expectNoSecrets, joinHost, KUBELET_CONF, LOG, LOG_DIR, PREPARED_DIRS, TEST, UNFINISHED, WORKER,
@@ -31,7 +31,9 @@ describe.each([
 
     test("the bundle's kubeadm.yaml is the rendered JoinConfiguration, the CA hash pinned", () => {
         const bundle = joinBundle(cluster, node);
-        expect(Object.keys(bundle.files).sort()).toEqual(["join.sh", "kubeadm.yaml", "lib.sh"]);
+        // A control plane's also carries the API server's own files, which its join starts it with.
+        expect(Object.keys(bundle.files).sort()).toEqual(
+            [...(controlPlane ? ["audit-policy.yaml", "authentication.yaml", "encryption.yaml"] : []), "join.sh", "kubeadm.yaml", "lib.sh"]);
         expect(bundle.files["kubeadm.yaml"].mode).toBe("0600");
         const [doc, ...rest] = yaml.loadAll(bundle.files["kubeadm.yaml"].content) as Record<string, any>[];
         expect(rest).toEqual([]);
@@ -52,12 +54,19 @@ describe.each([
         expect(r.calls).toEqual(["id -u", joinCall(sb)]);
         expect(kubeadmArgv(sb)).toEqual([["kubeadm", "join", "--config", `${sb.workDir}/kubeadm.yaml`]]);
         expect(r.stdout).toBe("");
+        const files = apiServerFileChanges("join.sh", joinBundle(cluster, node));
         expect(lines(r.stderr)).toEqual([
             "join.sh: step join",
+            ...files,
             "join.sh:   changed: kubeadm join",
-            "join.sh: done: 1 change(s)",
+            `join.sh: done: ${files.length + 1} change(s)`,
         ]);
         expectNoSecrets(r, secrets);
+        for (const f of apiServerFiles(joinBundle(cluster, node))) {
+            expect(sb.readRoot(`etc/kubernetes/lsst-k8s/${f}`)).toBe(joinBundle(cluster, node).files[f].content);
+            expect(sb.modeOf(`etc/kubernetes/lsst-k8s/${f}`)).toBe("0600");
+        }
+        expect(sb.existsRoot("etc/kubernetes/lsst-k8s")).toBe(controlPlane);
 
         // The stand-in joined this node from the bundle's file.
         expect(sb.readState("kubeadm/joins")).toBe(`${node.name}\n`);
@@ -132,6 +141,7 @@ describe.each([
         const tail = lines(log).slice(-20).map((l) => l.replaceAll(TOKEN, "<token>").replaceAll(CERT_KEY, "<certificate-key>"));
         expect(lines(r.stderr)).toEqual([
             "join.sh: step join",
+            ...apiServerFileChanges("join.sh", joinBundle(cluster, node)),
             ...tail,
             `join.sh: step 'join' failed: kubeadm join failed; the whole log is ${sb.root}/${LOG} on this host`,
         ]);
@@ -141,7 +151,8 @@ describe.each([
             expect(r.stderr).toContain("[download-certs] Using certificate key <certificate-key>\n");
         }
         expectNoSecrets(r, secrets);
-        expect(r.stderr).not.toContain("changed:");
+        // No change but the API server's files, which are there for the retry.
+        expect(lines(r.stderr).filter((l) => l.includes("changed:"))).toEqual(apiServerFileChanges("join.sh", joinBundle(cluster, node)));
         expect(sb.existsRoot(KUBELET_CONF)).toBe(false);
         expect(sb.existsRoot(UNFINISHED)).toBe(true);
     });

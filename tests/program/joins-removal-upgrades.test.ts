@@ -15,6 +15,9 @@ import { PLACEHOLDER_CA_HASH, PLACEHOLDER_TOKEN } from "../../tools/offline";
 import { byName, clusterOf, dependsOn, ofType, rawConfig, REPO, runStack, STACKS, StackName } from "../harness";
 import { COMMAND, paramsOf, prepareCommands, stdinOf } from "./commands";
 
+/** The API server's own files, in every control plane's init or join bundle (all stacks configure OIDC). */
+const API_SERVER_FILES = ["audit-policy.yaml", "authentication.yaml", "encryption.yaml"];
+
 describe.each(STACKS)("joins on stack %s", (stack: StackName) => {
     const cluster = validateConfig(rawConfig(stack).config).config!;
     const [first, ...otherControlPlanes] = cluster.nodes.filter((n) => n.role === "control-plane");
@@ -166,7 +169,9 @@ describe.each(STACKS)("removal on stack %s", (stack: StackName) => {
             expect(drain.dependencies).toContain(reset.urn);
             expect(reset.dependencies).toContain(run.urn);
             expect(run.inputs.delete).toBeUndefined();
-            expect(Object.keys(decodeBundle(stdinOf(run)).files).sort()).toEqual(["join.sh", "kubeadm.yaml", "lib.sh"]);
+            // A control plane's join also carries the API server's own files (controlPlaneFiles.ts).
+            expect(Object.keys(decodeBundle(stdinOf(run)).files).sort()).toEqual(
+                [...(node.role === "control-plane" ? API_SERVER_FILES : []), "join.sh", "kubeadm.yaml", "lib.sh"]);
             expect((drain.inputs.connection as Record<string, unknown>).host).toBe(first.address);
             expect(drain.inputs.delete).toBe(bootstrapCommand("drain.sh"));
             expect(paramsOf(drain)).toEqual({ NODE_NAME: node.name, DRAIN_TIMEOUT: "300s", CLUSTER_NAME: cluster.name });
@@ -185,7 +190,7 @@ describe.each(STACKS)("removal on stack %s", (stack: StackName) => {
         const init = byName(e, `${cluster.name}-control-plane-init`);
         const reset = byName(e, `${cluster.name}-control-plane-reset`);
         expect(init.inputs.delete).toBeUndefined();
-        expect(Object.keys(decodeBundle(stdinOf(init)).files).sort()).toEqual(["init.sh", "kubeadm.yaml", "lib.sh"]);
+        expect(Object.keys(decodeBundle(stdinOf(init)).files).sort()).toEqual([...API_SERVER_FILES, "init.sh", "kubeadm.yaml", "lib.sh"]);
         expect(reset.dependencies).toContain(init.urn);
         expect(reset.inputs.delete).toBe(bootstrapCommand("reset.sh"));
         expect(reset.deleteBeforeReplace).toBe(true);
@@ -287,8 +292,10 @@ describe.each(STACKS)("upgrades on stack %s", (stack: StackName) => {
                 return JSON.stringify(old.inputs) !== JSON.stringify(r.inputs);
             })
             .map((r) => r.name);
+        // ControlPlaneConfig's kubeadm.yaml names the pin: it runs again once its node is upgraded.
         const expected = cluster.nodes.flatMap((n) => [`${cluster.name}-${n.name}-prepare`,
-            ...["drain", "run", "uncordon"].map((s) => `${cluster.name}-${n.name}-upgrade-${s}`)]);
+            ...["drain", "run", "uncordon"].map((s) => `${cluster.name}-${n.name}-upgrade-${s}`),
+            ...(n.role === "control-plane" && !n.unreachable ? [`${cluster.name}-${n.name}-api-config-run`] : [])]);
         // init, joins and the kubeconfig readback ignore their stdin: kubeadm init never runs a second time.
         const moved = changedNames.filter((n) => !expected.includes(n));
         expect(moved.every((n) => /-(init|join-run|join-token|kubeconfig)$/.test(n))).toBe(true);

@@ -29,6 +29,12 @@ const LOCK_TOOLS = ["flock", "mkdir"];
 const IDENTITY_TOOLS = ["openssl"];
 
 /**
+ * What lib.sh's install_control_plane_files runs (update_file's tools), for init.sh and a control
+ * plane's join.sh, which put the API server's own files in place before kubeadm starts it.
+ */
+const CONTROL_PLANE_FILE_TOOLS = ["cat", "chmod", "cmp", "mkdir", "mktemp", "mv", "stat"];
+
+/**
  * The real tools prepare.sh and lib.sh call, and nothing else. A suite for another script passes its
  * own list (`tools: [...SCRIPT_TOOLS, "base64"]`); the static test in tests/prepare/static-checks checks that
  * each of these is still used, so the list does not grow stale.
@@ -40,9 +46,10 @@ export const SCRIPT_TOOLS: readonly string[] = [
 
 /**
  * The real tools init.sh and lib.sh call, and nothing else (init.sandbox.test.ts checks each is still
- * used). openssl only hashes the CA's public key there (x509, pkey, dgst: reads, no network).
+ * used), the control plane's files among them. openssl only hashes the CA's public key there (x509,
+ * pkey, dgst: reads, no network).
  */
-export const INIT_TOOLS: readonly string[] = ["bash", "base64", "chmod", "dirname", "flock", "mkdir", "openssl", "sed", "tail"];
+export const INIT_TOOLS: readonly string[] = [...new Set(["bash", "base64", "chmod", "dirname", "flock", "mkdir", "openssl", "sed", "tail", ...CONTROL_PLANE_FILE_TOOLS])];
 
 /**
  * The real tools of the join and removal scripts (with lib.sh), one list a script; tests/join/stand-ins
@@ -51,7 +58,7 @@ export const INIT_TOOLS: readonly string[] = ["bash", "base64", "chmod", "dirnam
  * what reset.sh's check of the host needs.
  */
 export const MINT_TOOLS: readonly string[] = ["bash", "dirname", ...LOCK_TOOLS];
-export const JOIN_TOOLS: readonly string[] = ["bash", "chmod", "dirname", "flock", "mkdir", "rm", "sed", "tail", ...IDENTITY_TOOLS];
+export const JOIN_TOOLS: readonly string[] = [...new Set(["bash", "chmod", "dirname", "flock", "mkdir", "rm", "sed", "tail", ...IDENTITY_TOOLS, ...CONTROL_PLANE_FILE_TOOLS])];
 export const DRAIN_TOOLS: readonly string[] = ["bash", "dirname", ...LOCK_TOOLS];
 export const RESET_TOOLS: readonly string[] = ["bash", "dirname", "rm", ...LOCK_TOOLS, ...IDENTITY_TOOLS];
 

@@ -10,6 +10,7 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { ClusterConfig, NodeConfig, validateConfig } from "../../config";
 import { Bundle, BundleFile, renderParams, script } from "../../components/hosts/bundle";
+import { controlPlaneFiles } from "../../components/hosts/controlPlaneFiles";
 import { joinConfiguration, renderDocuments, uploadCertsConfiguration } from "../../components/hosts/kubeadm";
 import { STANDINS_DIR } from "./commands";
 
@@ -35,6 +36,8 @@ export function caHex(pem: string): string {
 /** The public half of the CA hash, without "sha256:": the sandbox cluster's, as a real join pins its cluster's. */
 export const CA_HEX = caHex(CLUSTER_CA_PEM);
 export const CA_HASH = `sha256:${CA_HEX}`;
+/** The cluster's key for Secrets at rest, as control planes get it (32 bytes in base64). */
+export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
 export const CERT_KEY = "5e0c9a7b3d214f68a9c2e71b04d8f35a6b9e2c0d7f1a4538e6b2d90c1f7a3e84";
 
 export type StackName = "test" | "dev";
@@ -109,6 +112,7 @@ export function joinBundle(cluster: ClusterConfig, node: NodeConfig, token = TOK
                 })),
                 mode: "0600",
             },
+            ...(node.role === "control-plane" ? controlPlaneFiles(cluster, ENCRYPTION_KEY) : {}),
         },
     };
 }

@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import type { Bundle } from "../../components/hosts/bundle";
 import type { SandboxLayout } from "./layout";
 import { lines } from "./state";
 import { checkRelative, chownTree } from "./tree";
@@ -116,4 +117,22 @@ export function expectSuccess(r: RunResult): void {
     if (r.status !== 0) {
         throw new Error(`exited ${r.status}:\n${r.stderr}`);
     }
+}
+
+/** The API server's files a bundle carries, in the order lib.sh's install_control_plane_files writes them. */
+export function apiServerFiles(bundle: Bundle): string[] {
+    return ["authentication.yaml", "audit-policy.yaml", "encryption.yaml"].filter((f) => f in bundle.files);
+}
+
+/** What SCRIPT logs when install_control_plane_files writes BUNDLE's files on a fresh host. */
+export function apiServerFileChanges(script: string, bundle: Bundle): string[] {
+    const files = apiServerFiles(bundle);
+    if (files.length === 0) {
+        return [];
+    }
+    return [
+        `${script}:   changed: /etc/kubernetes/lsst-k8s`,
+        `${script}:   changed: /var/log/kubernetes/audit`,
+        ...files.map((f) => `${script}:   changed: /etc/kubernetes/lsst-k8s/${f}`),
+    ];
 }

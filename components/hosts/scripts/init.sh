@@ -127,6 +127,7 @@ step init
 [[ -r $config ]] || die "the bundle has no kubeadm.yaml"
 version=$(sed -nE 's/^kubernetesVersion:[[:space:]]*(v[0-9]+\.[0-9]+\.[0-9]+)[[:space:]]*$/\1/p' "$config")
 [[ $version =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "the bundle's kubeadm.yaml has no exact kubernetesVersion"
+[[ -r $HERE/encryption.yaml && -r $HERE/audit-policy.yaml ]] || die "the bundle has no API server files (encryption.yaml, audit-policy.yaml)"
 finished=no
 if [[ -f $admin_conf ]] && init_done; then
     log "  /etc/kubernetes/admin.conf exists: the cluster is already initialised here"
@@ -166,6 +167,8 @@ else
     chmod 0600 "$log_file"
     # kubeadm reset (and reset.sh) leave /var/lib/lsst-k8s: an earlier cluster's mark must not pass this one.
     [[ ! -e $marker ]] || : >"$marker"
+    # kubeadm starts the API server with these (a running cluster's are ControlPlaneConfig's to keep).
+    install_control_plane_files
     if ! kubeadm init --config "$config" --upload-certs >"$log_file" 2>&1; then
         show_log_tail
         die "kubeadm init failed; the whole log is $log_file on this host"

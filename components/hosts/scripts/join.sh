@@ -30,6 +30,10 @@ else
     : >"$log_file"
     chmod 0600 "$log_file"
     : >"$unfinished"
+    if [[ -f $HERE/encryption.yaml ]]; then
+        # A control plane: kubeadm starts its API server with these (a running one's are ControlPlaneConfig's to keep).
+        install_control_plane_files
+    fi
     if ! kubeadm join --config "$HERE/kubeadm.yaml" >"$log_file" 2>&1; then
         # Token and certificate key masked; the public CA hash (after "sha256:") kept, as it tells which
         # CA the node expected when pinning fails.

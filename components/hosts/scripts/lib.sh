@@ -184,6 +184,30 @@ host_identity() {
     HOST_CA_HASH=sha256:${digest##* }
 }
 
+# The API server's own files (authentication, audit policy, encryption at rest) as the bundle holds them,
+# put in /etc/kubernetes/lsst-k8s, and the audit log's directory: all root-only, as the encryption key is
+# among them and the API server runs as root. Written before kubeadm starts the API server, which mounts
+# both directories (kubeadm.ts's extraVolumes) and would not start without them.
+CONTROL_PLANE_FILES=(authentication.yaml audit-policy.yaml encryption.yaml)
+install_control_plane_files() {
+    local name dir
+    for dir in "$ROOT/etc/kubernetes/lsst-k8s" "$ROOT/var/log/kubernetes/audit"; do
+        if [[ ! -d $dir ]]; then
+            mkdir -p "$dir" || die "cannot create ${dir#"$ROOT"}"
+            chmod 0700 "$dir" || die "cannot make ${dir#"$ROOT"} root-only"
+            changed "${dir#"$ROOT"}"
+        elif [[ $(stat -c %a "$dir") != 700 ]]; then
+            chmod 0700 "$dir" || die "cannot make ${dir#"$ROOT"} root-only"
+            changed "${dir#"$ROOT"} mode 0700"
+        fi
+    done
+    for name in "${CONTROL_PLANE_FILES[@]}"; do
+        if [[ -f $HERE/$name ]]; then
+            update_file "$name" "/etc/kubernetes/lsst-k8s/$name" 0600 || true
+        fi
+    done
+}
+
 finish() {
     CURRENT_STEP="done"
     log "done: $CHANGES change(s)"
