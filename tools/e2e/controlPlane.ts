@@ -80,10 +80,18 @@ export interface ControlPlaneOptions {
     readonly serviceCidr: string;
     /** The hosts, which kwok registers as nodes (kubeadm's role label and taint on control planes). */
     readonly nodes: readonly FakeNode[];
+    /** More API server flags: the program's own files (apiServerFiles.ts); default none. */
+    readonly apiServerFlags?: readonly string[];
+}
+
+/** The tier's control plane: its API server, and etcd's client URL, for reading what the API server stored. */
+export interface TierControlPlane extends ApiServer {
+    /** http://127.0.0.1:PORT */
+    readonly etcd: string;
 }
 
 /** Starts the control plane in a subdirectory NAME of PROCS' directory and waits until it is ready. */
-export async function startControlPlane(procs: Processes, tools: Record<Tool, string>, name: string, opts: ControlPlaneOptions): Promise<ApiServer> {
+export async function startControlPlane(procs: Processes, tools: Record<Tool, string>, name: string, opts: ControlPlaneOptions): Promise<TierControlPlane> {
     const dir = path.join(procs.dir, name);
     fs.mkdirSync(dir, { recursive: true });
     const [etcdClient, etcdPeer, secure, kcmPort, schedPort, kwokPort] = await Promise.all(Array.from({ length: 6 }, freePort));
@@ -107,7 +115,7 @@ export async function startControlPlane(procs: Processes, tools: Record<Tool, st
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         `--service-account-key-file=${path.join(dir, "sa.pub")}`, `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
         `--service-cluster-ip-range=${opts.serviceCidr}`, "--allow-privileged=true", "--enable-admission-plugins=NodeRestriction",
-        "--profiling=false",
+        "--profiling=false", ...(opts.apiServerFlags ?? []),
     ]);
     const crt = path.join(certDir, "apiserver.crt");
     await until("the API server's serving certificate", 60_000, () => fs.existsSync(crt), () => procs.checkAlive());
@@ -120,7 +128,7 @@ export async function startControlPlane(procs: Processes, tools: Record<Tool, st
         users: [{ name: "admin", user: { token } }],
         contexts: [{ name: "e2e", context: { cluster: "e2e", user: "admin" } }],
     }), { mode: 0o600 });
-    const api: ApiServer = { url, ca, token, kubeconfig };
+    const api: TierControlPlane = { url, ca, token, kubeconfig, etcd: `http://127.0.0.1:${etcdClient}` };
     await until("the API server to be ready", 90_000, async () => {
         try {
             return (await request(api, "GET", "/readyz")).status === 200;

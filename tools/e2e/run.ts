@@ -12,6 +12,8 @@
  *   5. what the API server stores from YAML 1.1 manifests is what `policy check` judged (yamlRead.ts;
  *      the same for every stack, so on the first one only)
  *   6. every file the synth writes under manifests/ passes a server-side dry run (synthManifests.ts)
+ *   7. the API server runs on the program's own files: people log in through OIDC with step 2's
+ *      answers, the audit log and encryption at rest hold (apiServerFiles.ts)
  * and a last line with the counts. Exit 0 when everything holds, 1 when anything does not (each
  * problem listed first), 2 for bad arguments; a missing tool or a failed build stops it with the
  * build's one line. Every process is stopped and every directory removed on every exit path.
@@ -25,6 +27,7 @@ import { poolNamespace } from "../../components/platform/CondorPools";
 import { SERVICE_NAMESPACES } from "../../components/platform/Platform";
 import { InputError, readStackFile } from "../stackFile";
 import { applyStack } from "./apply";
+import { auditAndEncryptionChecks, identityChecks, prepareApiServerFiles, TierFiles } from "./apiServerFiles";
 import { BuildError, builtPaths, startControlPlane, Tool, upstreamTools } from "./controlPlane";
 import { engineTier } from "./engine";
 import { Declared } from "./declared";
@@ -87,6 +90,7 @@ async function oneStack(stack: string, tools: Record<Tool, string>, tally: Tally
         tally[key][1] += all;
     };
     const procs = new Processes(`control-plane-${stack}`);
+    let files: TierFiles | undefined;
     let mark = Date.now();
     const took = () => {
         const s = ((Date.now() - mark) / 1000).toFixed(1);
@@ -98,8 +102,10 @@ async function oneStack(stack: string, tools: Record<Tool, string>, tally: Tally
         const synth = synthManifests(stack, path.join(procs.dir, "synth"));
         // Settled here too, so a control plane that fails to start leaves no unhandled rejection.
         synth.catch(() => undefined);
+        files = await prepareApiServerFiles(config, procs.dir);
         const api = await startControlPlane(procs, tools, stack, {
             serviceCidr: config.networks.services, nodes: config.nodes.map((n) => ({ name: n.name, role: n.role })),
+            apiServerFlags: files.flags,
         });
         process.stdout.write(`${stack}: control plane ready, ${config.nodes.length} fake nodes ${took()}\n`);
 
@@ -118,7 +124,15 @@ async function oneStack(stack: string, tools: Record<Tool, string>, tally: Tally
             add("rbac", questions.length - wrong.length, questions.length);
             problems.push(...wrong.map((w) => `${stack}: rbac: ${w}`));
             process.stdout.write(`${stack}: rbac ${questions.length - wrong.length}/${questions.length} ${took()}\n`);
+            const identity = await identityChecks(api, files, questions);
+            add("identity", identity.passed, identity.checked);
+            problems.push(...identity.problems.map((p) => `${stack}: ${p}`));
+            process.stdout.write(`${stack}: identity ${identity.passed}/${identity.checked} ${took()}\n`);
         }
+        const kept = await auditAndEncryptionChecks(api, files, "default");
+        add("audit-encryption", kept.passed, kept.checked);
+        problems.push(...kept.problems.map((p) => `${stack}: ${p}`));
+        process.stdout.write(`${stack}: audit-encryption ${kept.passed}/${kept.checked} ${took()}\n`);
 
         const minor = config.kubernetesVersion.minor;
         const psa = await psaDifferential(api, stack, minor, serverMinor());
@@ -145,6 +159,7 @@ async function oneStack(stack: string, tools: Record<Tool, string>, tally: Tally
         add("stacks", 1, 0);
     } finally {
         procs.stopAll();
+        await files?.issuer.close();
     }
 }
 
@@ -161,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
         return report.ok ? 0 : 1;
     }
     const tools = upstreamTools();
-    const tally: Tally = { stacks: [0, stacks.length], objects: [0, 0], ready: [0, 0], rbac: [0, 0], "psa-agree": [0, 0], kubeadm: [0, 0], yaml: [0, 0], manifests: [0, 0] };
+    const tally: Tally = { stacks: [0, stacks.length], objects: [0, 0], ready: [0, 0], rbac: [0, 0], "psa-agree": [0, 0], kubeadm: [0, 0], yaml: [0, 0], manifests: [0, 0], identity: [0, 0], "audit-encryption": [0, 0] };
     const problems: string[] = [];
     for (const stack of stacks) {
         const before = problems.length;
