@@ -120,10 +120,13 @@ describe.each(STACKS)("etcd backups on stack %s", (stack: StackName) => {
                 { name: "BACKUP_DIR", value: "/backup" },
                 { name: "KEEP", value: String(backup.keep) },
                 { name: "NODE_NAME", value: node.name },
+                { name: "CONFIG_DIR", value: "/etc/kubernetes/lsst-k8s" },
             ]);
             expect(pod.volumes).toContainEqual({ name: "backup", hostPath: { path: backup.hostPath, type: "DirectoryOrCreate" } });
             expect(pod.volumes).toContainEqual({ name: "pki", hostPath: { path: "/etc/kubernetes/pki", type: "Directory" } });
             expect(pod.containers[0].volumeMounts).toContainEqual({ name: "pki", mountPath: "/etc/kubernetes/pki", readOnly: true });
+            expect(pod.volumes).toContainEqual({ name: "lsst-k8s-config", hostPath: { path: "/etc/kubernetes/lsst-k8s", type: "DirectoryOrCreate" } });
+            expect(pod.containers[0].volumeMounts).toContainEqual({ name: "lsst-k8s-config", mountPath: "/etc/kubernetes/lsst-k8s", readOnly: true });
         }
     });
 });

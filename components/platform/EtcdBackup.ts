@@ -18,9 +18,18 @@ export interface EtcdBackupArgs {
 const NAMESPACE = "kube-system";
 
 /**
- * Scheduled etcd snapshots and PKI archives (technote 004 "Storage", 000 "Preparing for disaster
- * recovery"), with components/scripts/etcd-backup.sh, one CronJob per control plane pinned to it, so
- * every control plane keeps its own copies. The pod reaches its node's etcd at the node's address over
+ * The control plane's lsst-k8s directory, as components/hosts/controlPlaneFiles.ts names it (platform/
+ * may not import hosts/; tests/etcd-backup/cronjob.test.ts holds the two equal): the API server's own
+ * files, the key Secrets are encrypted with among them, archived with the PKI because a restored
+ * snapshot's Secrets cannot be read without it.
+ */
+const CONTROL_PLANE_CONFIG_DIR = "/etc/kubernetes/lsst-k8s";
+
+/**
+ * Scheduled etcd snapshots and archives of the PKI and the API server's lsst-k8s files, the encryption
+ * key among them (technote 004 "Storage", 000 "Preparing for disaster recovery"), with
+ * components/scripts/etcd-backup.sh, one CronJob per control plane pinned to it, so every control plane
+ * keeps its own copies. The pod reaches its node's etcd at the node's address over
  * the overlay (prepare.sh accepts pod traffic from the weave interface), so it needs no host network;
  * it reads the PKI as root, which is why it lives in kube-system, whose exemption says so.
  */
@@ -64,10 +73,12 @@ export class EtcdBackup extends pulumi.ComponentResource {
                                             { name: "BACKUP_DIR", value: "/backup" },
                                             { name: "KEEP", value: String(args.config.keep) },
                                             { name: "NODE_NAME", value: node.name },
+                                            { name: "CONFIG_DIR", value: CONTROL_PLANE_CONFIG_DIR },
                                         ],
                                         securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
                                         volumeMounts: [
                                             { name: "pki", mountPath: "/etc/kubernetes/pki", readOnly: true },
+                                            { name: "lsst-k8s-config", mountPath: CONTROL_PLANE_CONFIG_DIR, readOnly: true },
                                             { name: "backup", mountPath: "/backup" },
                                             { name: "scripts", mountPath: "/scripts", readOnly: true },
                                             { name: "tmp", mountPath: "/tmp" },
@@ -75,6 +86,10 @@ export class EtcdBackup extends pulumi.ComponentResource {
                                     }],
                                     volumes: [
                                         { name: "pki", hostPath: { path: "/etc/kubernetes/pki", type: "Directory" } },
+                                        // Not "Directory": a control plane set up before lsst-k8s wrote these files has none,
+                                        // and its backups must go on. The kubelet creates it empty, the script then archives
+                                        // the PKI alone, and the hosts tier makes it 0700 when it installs the files.
+                                        { name: "lsst-k8s-config", hostPath: { path: CONTROL_PLANE_CONFIG_DIR, type: "DirectoryOrCreate" } },
                                         { name: "backup", hostPath: { path: args.config.hostPath, type: "DirectoryOrCreate" } },
                                         { name: "scripts", configMap: { name: "etcd-backup", defaultMode: 0o555 } },
                                         { name: "tmp", emptyDir: {} },

@@ -7,7 +7,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { freePorts, run } from "./etcd";
-import { backup, env, list, liveEtcd, NODE, newDir, pki, plain, SCRIPT, SNAPSHOT_RE, work, wrote } from "./fixture";
+import { backup, config, env, list, liveEtcd, NODE, newDir, pki, plain, SCRIPT, SNAPSHOT_RE, work, wrote } from "./fixture";
 
 liveEtcd({ secured: false });
 
@@ -72,7 +72,7 @@ describe("etcd-backup.sh against a live etcd", () => {
             c.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
             c.on("close", (status) => resolve({ status, stderr }));
         });
-        expect(r.stderr).toContain(`step 'pki-archive' failed: cannot archive PKI_DIR=${pki}: tar: simulated write error`);
+        expect(r.stderr).toContain(`step 'pki-archive' failed: cannot archive PKI_DIR=${pki} and CONFIG_DIR=${config}: tar: simulated write error`);
         expect(r.status).not.toBe(0);
         // The snapshot before it is complete and kept; nothing of the archive is.
         const left = list(dir);

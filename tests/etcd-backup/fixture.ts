@@ -1,7 +1,8 @@
 /**
  * What each etcd-backup.sh suite runs against: components/platform/scripts/etcd-backup.sh under bash with
  * nothing of this process's environment but PATH, a PKI_DIR laid out the way kubeadm lays out
- * /etc/kubernetes/pki, and etcd members (./etcd) on 127.0.0.1: plain http the way the brief allows for
+ * /etc/kubernetes/pki, a CONFIG_DIR holding what the hosts tier puts in /etc/kubernetes/lsst-k8s (the
+ * encryption key among it), and etcd members (./etcd) on 127.0.0.1: plain http the way the brief allows for
  * tests, and https with client-certificate authentication by pki/etcd. Every snapshot a test keeps is
  * restored with `etcdctl snapshot restore` into another member, which must serve the keys written before
  * the backup.
@@ -13,6 +14,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as yaml from "js-yaml";
+import { auditPolicy, encryptionConfiguration } from "../../components/hosts/controlPlaneFiles";
 import { Etcd, etcdctl, freePorts, must, onPath, stopAll, Tls } from "./etcd";
 
 export const SCRIPT = path.join(__dirname, "..", "..", "components", "platform", "scripts", "etcd-backup.sh");
@@ -87,6 +90,7 @@ function makeLeaf(dir: string, name: string, ca: Tls, scratch: string, ext: stri
 
 export let work: string;
 export let pki: string; // <work>/kubernetes/pki, laid out like kubeadm's
+export let config: string; // <work>/kubernetes/lsst-k8s, the API server's own files as the hosts tier writes them
 export let client: Tls; // pki/etcd/ca.crt and pki/etcd/healthcheck-client.{crt,key}
 export let plain: Etcd; // http, no authentication
 export let secured: Etcd; // https, client certificates signed by pki/etcd/ca required; started only on request
@@ -101,7 +105,7 @@ export function newDir(): string {
 }
 
 export function env(backupDir: string, extra: Record<string, string> = {}): Record<string, string> {
-    return { ETCD_ENDPOINTS: plain.url, PKI_DIR: pki, BACKUP_DIR: backupDir, NODE_NAME: NODE, ...extra };
+    return { ETCD_ENDPOINTS: plain.url, PKI_DIR: pki, CONFIG_DIR: config, BACKUP_DIR: backupDir, NODE_NAME: NODE, ...extra };
 }
 
 /**
@@ -119,7 +123,14 @@ export function liveEtcd(members: { secured: boolean }): void {
         work = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-backup-"));
         const scratch = path.join(work, "scratch");
         pki = path.join(work, "kubernetes", "pki");
+        config = path.join(work, "kubernetes", "lsst-k8s");
         fs.mkdirSync(path.join(pki, "etcd"), { recursive: true });
+        fs.mkdirSync(config, { mode: 0o700 });
+        for (const [file, doc] of Object.entries({
+            "encryption.yaml": encryptionConfiguration(crypto.randomBytes(32).toString("base64")), "audit-policy.yaml": auditPolicy(),
+        })) {
+            fs.writeFileSync(path.join(config, file), yaml.dump(doc), { mode: 0o600 });
+        }
         fs.mkdirSync(scratch);
 
         const etcdCa = makeCa(path.join(pki, "etcd"), "ca");

@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { backup, env, list, liveEtcd, newDir, pki, plain, work } from "./fixture";
+import { backup, config, env, list, liveEtcd, newDir, pki, plain, work } from "./fixture";
 
 liveEtcd({ secured: false });
 
@@ -20,6 +20,12 @@ describe("etcd-backup.sh against a live etcd", () => {
         ["BACKUP_DIR relative", () => env("backups"), /BACKUP_DIR='backups' must be an absolute path/],
         ["BACKUP_DIR inside PKI_DIR", () => env(path.join(pki, "etcd")), /BACKUP_DIR='[^']*' is inside PKI_DIR/],
         ["PKI_DIR missing", (d) => env(d, { PKI_DIR: path.join(work, "no-pki") }), /PKI_DIR='[^']*no-pki' is not a readable directory/],
+        ["CONFIG_DIR relative", (d) => env(d, { CONFIG_DIR: "lsst-k8s" }), /CONFIG_DIR='lsst-k8s' must be an absolute path/],
+        ["CONFIG_DIR with ..", (d) => env(d, { CONFIG_DIR: `${config}/../lsst-k8s` }), /CONFIG_DIR='[^']*\/\.\.\/lsst-k8s' must be an absolute path/],
+        ["CONFIG_DIR inside PKI_DIR", (d) => env(d, { CONFIG_DIR: path.join(pki, "etcd") }), /CONFIG_DIR='[^']*' and PKI_DIR='[^']*' overlap/],
+        ["CONFIG_DIR named like PKI_DIR", (d) => env(d, { CONFIG_DIR: path.join(work, "other", "pki") }), /CONFIG_DIR='[^']*other\/pki' has the same name as PKI_DIR/],
+        ["CONFIG_DIR a file", (d) => env(d, { CONFIG_DIR: path.join(config, "encryption.yaml") }), /CONFIG_DIR='[^']*encryption\.yaml' is not a readable directory/],
+        ["BACKUP_DIR inside CONFIG_DIR", () => env(config), /BACKUP_DIR='[^']*' is inside CONFIG_DIR/],
         ["ETCD_ENDPOINTS without a scheme", (d) => env(d, { ETCD_ENDPOINTS: "127.0.0.1:2379" }), /ETCD_ENDPOINTS entry '127\.0\.0\.1:2379' is not an http/],
         ["ETCD_ENDPOINTS with shell", (d) => env(d, { ETCD_ENDPOINTS: "http://x;touch /tmp/pwned" }), /ETCD_ENDPOINTS entry 'http:\/\/x;touch/],
         ["ETCD_ENDPOINTS with an empty entry", (d) => env(d, { ETCD_ENDPOINTS: `${plain.url},` }), /ETCD_ENDPOINTS='[^']*' has an empty entry/],
@@ -38,9 +44,9 @@ describe("etcd-backup.sh against a live etcd", () => {
     });
 
     test("reports every invalid setting at once", async () => {
-        const r = await backup({ KEEP: "x", NODE_NAME: "UPPER", PKI_DIR: "relative" });
+        const r = await backup({ KEEP: "x", NODE_NAME: "UPPER", PKI_DIR: "relative", CONFIG_DIR: "also-relative" });
         expect(r.status).not.toBe(0);
-        for (const v of ["KEEP=", "NODE_NAME=", "PKI_DIR=", "BACKUP_DIR is not set", "ETCD_CACERT=", "ETCD_CERT=", "ETCD_KEY="]) {
+        for (const v of ["KEEP=", "NODE_NAME=", "PKI_DIR=", "CONFIG_DIR=", "BACKUP_DIR is not set", "ETCD_CACERT=", "ETCD_CERT=", "ETCD_KEY="]) {
             expect(r.stderr).toContain(v);
         }
     });

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Backs up a control-plane node's etcd data and its /etc/kubernetes/pki: the two things technote 004
-# "Storage" and technote 000 "Preparing for disaster recovery" say must be kept. The program runs it as
-# a CronJob on each control-plane node (hostNetwork, with an etcdctl image), from a ConfigMap, so it is
+# "Storage" and technote 000 "Preparing for disaster recovery" say must be kept, and with them
+# /etc/kubernetes/lsst-k8s, the API server's own files, among them encryption.yaml: the key the Secrets
+# in the snapshot are encrypted with, without which a restored etcd's Secrets cannot be read (technote
+# 004: the backup must work "even when etcd is encrypted"). The program runs it as
+# a CronJob on each control-plane node (an etcdctl image, no host network), from a ConfigMap, so it is
 # self-contained: it does not source lib.sh and reads nothing but the environment variables below.
 #
 #   ETCD_ENDPOINTS  comma-separated client URLs, tried in order until one gives a snapshot
@@ -11,16 +14,23 @@
 #   ETCD_KEY        its key                              (default /etc/kubernetes/pki/etcd/healthcheck-client.key)
 #                   The three TLS settings are used, and checked, only for https:// endpoints.
 #   PKI_DIR         the directory archived               (default /etc/kubernetes/pki)
+#   CONFIG_DIR      the directory archived beside it     (default /etc/kubernetes/lsst-k8s); when it does
+#                   not exist or is empty (a control plane set up before lsst-k8s wrote the API server's
+#                   files; the kubelet creates the mount point empty), the archive holds PKI_DIR only
+#                   and the run says so
 #   BACKUP_DIR      where the backups go; required, must already exist (the mounted volume)
 #   KEEP            how many snapshots, and separately how many archives, to keep (default 7, >= 1)
 #   NODE_NAME       optional; part of the file names, so several nodes can share BACKUP_DIR
 #
 # Each run writes, with one UTC timestamp (YYYYMMDDTHHMMSSZ, so names sort in time order):
 #   etcd-<node>-<timestamp>.db        the snapshot, checked with `snapshot status` before it is kept
-#   pki-<node>-<timestamp>.tar.gz     PKI_DIR, as <basename of PKI_DIR>/... (restore with tar -C /etc/kubernetes)
+#   pki-<node>-<timestamp>.tar.gz     PKI_DIR as <basename of PKI_DIR>/... and CONFIG_DIR as
+#                                     <basename of CONFIG_DIR>/... (pki/ and lsst-k8s/ by default:
+#                                     `tar -C /etc/kubernetes -xzf` restores both)
 #   <each of them>.sha256             `sha256sum -c` format, written last: a backup is complete when it exists
 # (without NODE_NAME the names are etcd-<timestamp>.db and pki-<timestamp>.tar.gz). Every file is 0600
-# and BACKUP_DIR is made 0700: the snapshot holds the cluster's Secrets, the archive its private keys.
+# and BACKUP_DIR is made 0700: the snapshot holds the cluster's Secrets, the archive its private keys
+# and the key the Secrets are encrypted with.
 # Both are written to a temporary file in BACKUP_DIR and renamed into place, so a failed or interrupted
 # run leaves no partial backup under a backup's name. Then only the newest KEEP snapshots and KEEP
 # archives of this node are kept; files of other nodes, and any other file, are never touched.
@@ -128,6 +138,7 @@ ETCD_CACERT=${ETCD_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}
 ETCD_CERT=${ETCD_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}
 ETCD_KEY=${ETCD_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}
 PKI_DIR=${PKI_DIR:-/etc/kubernetes/pki}
+CONFIG_DIR=${CONFIG_DIR:-/etc/kubernetes/lsst-k8s}
 BACKUP_DIR=${BACKUP_DIR:-}
 KEEP=${KEEP:-7}
 NODE_NAME=${NODE_NAME:-}
@@ -155,11 +166,27 @@ fi
 # Paths are absolute without . or .. components, so the checks below compare what tar and mv will use.
 path_ok() { [[ $1 == /* && ! $1 =~ (^|/)\.\.?(/|$) ]]; }
 while [[ $PKI_DIR == ?*/ ]]; do PKI_DIR=${PKI_DIR%/}; done
+while [[ $CONFIG_DIR == ?*/ ]]; do CONFIG_DIR=${CONFIG_DIR%/}; done
 while [[ $BACKUP_DIR == ?*/ ]]; do BACKUP_DIR=${BACKUP_DIR%/}; done
 if ! path_ok "$PKI_DIR" || [[ $PKI_DIR == / ]]; then
     bad "PKI_DIR=$(shown "$PKI_DIR") must be an absolute path to a directory, without . or .. and not /"
 elif [[ ! -d $PKI_DIR || ! -r $PKI_DIR || ! -x $PKI_DIR ]]; then
     bad "PKI_DIR=$(shown "$PKI_DIR") is not a readable directory"
+fi
+# Both go into one archive under their own names, so neither may hold the other nor share its name.
+config_exists=no
+if ! path_ok "$CONFIG_DIR" || [[ $CONFIG_DIR == / ]]; then
+    bad "CONFIG_DIR=$(shown "$CONFIG_DIR") must be an absolute path to a directory, without . or .. and not /"
+elif [[ $CONFIG_DIR == "$PKI_DIR" || $CONFIG_DIR == "$PKI_DIR"/* || $PKI_DIR == "$CONFIG_DIR"/* ]]; then
+    bad "CONFIG_DIR=$(shown "$CONFIG_DIR") and PKI_DIR=$(shown "$PKI_DIR") overlap: the archive would hold the same files twice"
+elif [[ ${CONFIG_DIR##*/} == "${PKI_DIR##*/}" ]]; then
+    bad "CONFIG_DIR=$(shown "$CONFIG_DIR") has the same name as PKI_DIR=$(shown "$PKI_DIR"): the archive keeps each under its name"
+elif [[ -e $CONFIG_DIR || -L $CONFIG_DIR ]]; then
+    if [[ ! -d $CONFIG_DIR || ! -r $CONFIG_DIR || ! -x $CONFIG_DIR ]]; then
+        bad "CONFIG_DIR=$(shown "$CONFIG_DIR") is not a readable directory"
+    else
+        config_exists=yes
+    fi
 fi
 if [[ -z $BACKUP_DIR ]]; then
     bad "BACKUP_DIR is not set: it must name the (mounted) directory the backups go to"
@@ -171,6 +198,8 @@ elif [[ ! -d $BACKUP_DIR ]]; then
     bad "BACKUP_DIR=$(shown "$BACKUP_DIR") does not exist or is not a directory (is the backup volume mounted?)"
 elif [[ $BACKUP_DIR == "$PKI_DIR" || $BACKUP_DIR == "$PKI_DIR"/* ]]; then
     bad "BACKUP_DIR=$(shown "$BACKUP_DIR") is inside PKI_DIR=$(shown "$PKI_DIR"): the archive would contain the backups"
+elif [[ $BACKUP_DIR == "$CONFIG_DIR" || $BACKUP_DIR == "$CONFIG_DIR"/* ]]; then
+    bad "BACKUP_DIR=$(shown "$BACKUP_DIR") is inside CONFIG_DIR=$(shown "$CONFIG_DIR"): the archive would contain the backups"
 fi
 
 if [[ ! $KEEP =~ ^[0-9]{1,6}$ ]] || ((10#$KEEP < 1)); then
@@ -201,7 +230,7 @@ SNAPSHOT_PREFIX="etcd$NODE_PART-"
 ARCHIVE_PREFIX="pki$NODE_PART-"
 TEMP_PREFIX=".etcd-backup$NODE_PART.tmp"
 STAMP_RE='^[0-9]{8}T[0-9]{6}Z$'
-log "  endpoints $ETCD_ENDPOINTS, PKI_DIR $PKI_DIR, BACKUP_DIR $BACKUP_DIR, keep $KEEP${NODE_NAME:+, node $NODE_NAME}"
+log "  endpoints $ETCD_ENDPOINTS, PKI_DIR $PKI_DIR, CONFIG_DIR $CONFIG_DIR, BACKUP_DIR $BACKUP_DIR, keep $KEEP${NODE_NAME:+, node $NODE_NAME}"
 
 # ---- the backup directory ---------------------------------------------------------------------------
 step backup-dir
@@ -287,14 +316,38 @@ log "  revision $revision, $keys keys, $size bytes"
 store "$snapshot_tmp" "$snapshot_name"
 
 # ---- the PKI archive --------------------------------------------------------------------------------
+# --add-file rather than a name after --: the second --directory must still be read as an option.
 step pki-archive
+members=(--directory="$(dirname "$PKI_DIR")" --add-file="${PKI_DIR##*/}")
+archived="PKI_DIR=$PKI_DIR"
+with_config=no
+if [[ $config_exists == yes && -n $(find "$CONFIG_DIR" -mindepth 1 -maxdepth 1 -print -quit) ]]; then
+    members+=(--directory="$(dirname "$CONFIG_DIR")" --add-file="${CONFIG_DIR##*/}")
+    archived+=" and CONFIG_DIR=$CONFIG_DIR"
+    with_config=yes
+elif [[ $config_exists == yes ]]; then
+    log "  CONFIG_DIR=$CONFIG_DIR is empty: the archive holds PKI_DIR only (no lsst-k8s files on this control plane yet)"
+else
+    log "  CONFIG_DIR=$CONFIG_DIR does not exist: the archive holds PKI_DIR only (no lsst-k8s files on this control plane yet)"
+fi
 new_temp
 archive_tmp=$TEMP
-run_child "$output" tar --create --gzip --numeric-owner --file="$archive_tmp" --directory="$(dirname "$PKI_DIR")" -- "$(basename "$PKI_DIR")" ||
-    die "cannot archive PKI_DIR=$PKI_DIR: $(last_line "$output")"
-entries=$(tar --list --gzip --file="$archive_tmp" | wc -l)
-((entries > 1)) || die "the archive of PKI_DIR=$PKI_DIR is empty"
-log "  $entries entries"
+run_child "$output" tar --create --gzip --numeric-owner --file="$archive_tmp" "${members[@]}" ||
+    die "cannot archive $archived: $(last_line "$output")"
+run_child "$output" tar --list --gzip --file="$archive_tmp" || die "cannot read back the archive: $(last_line "$output")"
+pki_entries=0
+config_entries=0
+while IFS= read -r entry; do
+    case $entry in
+        "${PKI_DIR##*/}"/*) pki_entries=$((pki_entries + 1)) ;;
+        "${CONFIG_DIR##*/}"/*) config_entries=$((config_entries + 1)) ;;
+    esac
+done <"$output"
+((pki_entries > 1)) || die "the archive of PKI_DIR=$PKI_DIR is empty"
+if [[ $with_config == yes ]] && ((config_entries < 2)); then
+    die "the archive holds nothing of CONFIG_DIR=$CONFIG_DIR"
+fi
+log "  $pki_entries entries of PKI_DIR, $config_entries of CONFIG_DIR"
 store "$archive_tmp" "$archive_name"
 
 # ---- retention --------------------------------------------------------------------------------------
