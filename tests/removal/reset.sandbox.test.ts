@@ -52,13 +52,15 @@ describe.each([
             "reset.sh:   changed: removed /etc/cni/net.d/87-podman-bridge.conflist",
             "reset.sh:   changed: removed the weave link",
             "reset.sh:   changed: removed /var/lib/weave",
-            "reset.sh: done: 5 change(s)",
+            // The API server's files, the cluster's encryption key among them, which its join put there.
+            ...(controlPlane ? ["reset.sh:   changed: removed /etc/kubernetes/lsst-k8s"] : []),
+            `reset.sh: done: ${controlPlane ? 6 : 5} change(s)`,
         ]);
         // kubeadm's output goes to stderr, never to stdout.
         expect(r.stderr).toContain("The reset process does not clean CNI configuration");
         expect(sb.readState("kubeadm/resets")).toBe("reset\n");
 
-        // What is left: the prepared host, the (empty) directories kubeadm keeps, and the join's log.
+        // What is left: the prepared host, the (empty) directories kubeadm keeps, and the join's and audit logs.
         const left = [...sb.snapshot().keys()];
         expect(left).toEqual([
             "etc", "etc/cni", "etc/cni/net.d", "etc/containerd", "etc/containerd/config.toml", "etc/kubernetes",
@@ -66,7 +68,8 @@ describe.each([
             "sys", "sys/class", "sys/class/net", "sys/class/net/eth0", "sys/devices", "sys/devices/pci0000:00",
             "sys/devices/pci0000:00/net", "sys/devices/pci0000:00/net/eth0", "sys/devices/virtual", "sys/devices/virtual/net",
             "var", "var/lib", ...(controlPlane ? ["var/lib/etcd"] : []), "var/lib/kubelet",
-            "var/log", "var/log/lsst-k8s", "var/log/lsst-k8s/kubeadm-join.log",
+            // A control plane's audit log directory stays: a record of what was done on the host.
+            "var/log", ...(controlPlane ? ["var/log/kubernetes", "var/log/kubernetes/audit"] : []), "var/log/lsst-k8s", "var/log/lsst-k8s/kubeadm-join.log",
         ]);
         expect(sb.readRoot("etc/containerd/config.toml")).toBe("version = 3\n");
     });

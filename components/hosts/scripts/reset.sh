@@ -114,5 +114,11 @@ if [[ -d $ROOT/var/lib/weave ]]; then
     rm -rf -- "$ROOT/var/lib/weave"
     changed "removed /var/lib/weave"
 fi
+# A control plane's own API server files hold the cluster's encryption key: a host that has left the
+# cluster keeps none of it. The audit log stays, as a record of what was done here.
+if [[ -d $ROOT/etc/kubernetes/lsst-k8s ]]; then
+    rm -rf -- "$ROOT/etc/kubernetes/lsst-k8s"
+    changed "removed /etc/kubernetes/lsst-k8s"
+fi
 
 finish
