@@ -11,9 +11,10 @@ const cluster = new Cluster(config.cluster.name, {
     config: config.cluster,
     sshPrivateKey: config.sshPrivateKey,
     condorToken: config.condorToken,
-    previous: pulumi.all(["clusterName", "kubernetesVersion", "nodes", "joinedNodes", "kubeconfigExpires", "registryStorageClass"].map((k) => self.getOutput(k)))
-        .apply(([clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires, registryStorageClass]) =>
-            ({ clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires, registryStorageClass })),
+    previous: pulumi.all(["clusterName", "kubernetesVersion", "nodes", "joinedNodes", "kubeconfigExpires", "registryStorageClass", "certificatesExpire"]
+        .map((k) => self.getOutput(k)))
+        .apply(([clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires, registryStorageClass, certificatesExpire]) =>
+            ({ clusterName, kubernetesVersion, nodes, joinedNodes, kubeconfigExpires, registryStorageClass, certificatesExpire })),
 });
 
 export const clusterName = config.cluster.name;
@@ -25,6 +26,7 @@ export const caCertHash = cluster.controlPlane.caCertHash;
 export const certificateAuthority = cluster.controlPlane.certificateAuthority;
 export const kubeconfig = cluster.controlPlane.kubeconfig;
 export const kubeconfigExpires = cluster.controlPlane.kubeconfigExpires;
+export const certificatesExpire = cluster.certificatesExpire;
 export const joinCommand = cluster.controlPlane.joinCommand;
 export const registryUser = cluster.platform?.registry?.user;
 export const registryPassword = cluster.platform?.registry?.password;

@@ -2,7 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { ClusterConfig, NodeConfig, NodeRole } from "../config";
-import { ControlPlane, ControlPlaneConfig, deployProblems, joinedBefore, nodeConnection, NodeJoin, NodePrep, NodeUpgrade, PreviousDeploy, RegistryTrust } from "./hosts";
+import {
+    CertificateCheck, certificatesExpire, ControlPlane, ControlPlaneConfig, deployProblems, joinedBefore, nodeConnection, NodeJoin, NodePrep,
+    NodeUpgrade, PreviousDeploy, previousCertificateExpiry, RegistryTrust,
+} from "./hosts";
 import { Overlay, Platform } from "./platform";
 
 export interface ClusterArgs {
@@ -43,6 +46,10 @@ export class Cluster extends pulumi.ComponentResource {
     readonly joins: Readonly<Record<string, NodeJoin>>;
     /** Each reachable control plane's API server files, by node name. */
     readonly controlPlaneConfigs: Readonly<Record<string, ControlPlaneConfig>>;
+    /** The certificate check of every reachable control plane, by node name. */
+    readonly certificateChecks: Readonly<Record<string, CertificateCheck>>;
+    /** Per reachable control plane, when its earliest kubeadm certificate expires (RFC 3339): the next deploy's check clock. */
+    readonly certificatesExpire: pulumi.Output<Record<string, string>>;
     /** Every node's upgrade steps, by node name. */
     readonly upgrades: Readonly<Record<string, NodeUpgrade>>;
     /** Talks to the cluster's API with the admin kubeconfig, once every node has joined. */
@@ -176,6 +183,22 @@ export class Cluster extends pulumi.ComponentResource {
         }
         this.controlPlaneConfigs = configs;
 
+        // When each control plane's certificates expire, read once its API server files are current (after
+        // its upgrade, which renews them).
+        const checks: Record<string, CertificateCheck> = {};
+        for (const node of config.nodes.filter((n) => n.role === "control-plane" && !n.unreachable)) {
+            checks[node.name] = new CertificateCheck(`${name}-${node.name}-cert-expiry`, {
+                cluster: config,
+                node,
+                connection: connection[node.name],
+                gate: version,
+                dependsOn: [configs[node.name].command],
+                previousEarliest: previousDeploy.apply((p) => previousCertificateExpiry(p?.certificatesExpire, node.name)),
+            }, { parent: this });
+        }
+        this.certificateChecks = checks;
+        this.certificatesExpire = pulumi.all(Object.values(checks).map((c) => c.report)).apply(certificatesExpire);
+
         this.provider = new k8s.Provider(`${name}-kubernetes`, {
             kubeconfig: this.controlPlane.kubeconfig,
             // Objects are applied as declared, with the program as their field manager.
@@ -209,6 +232,8 @@ export class Cluster extends pulumi.ComponentResource {
             }
         }
         this.nodes = config.nodes.map(({ name: n, role, address }) => ({ name: n, role, address }));
-        this.registerOutputs({ nodes: this.nodes, kubeconfig: this.controlPlane.kubeconfig, caCertHash: this.controlPlane.caCertHash });
+        this.registerOutputs({
+            nodes: this.nodes, kubeconfig: this.controlPlane.kubeconfig, caCertHash: this.controlPlane.caCertHash, certificatesExpire: this.certificatesExpire,
+        });
     }
 }

@@ -95,6 +95,11 @@ export const offlineOutputs: MockOutputs = (type, _name, inputs) => {
                 const kubeconfig = Buffer.from(placeholderKubeconfig(endpoint)).toString("base64");
                 return { stdout: `{"kubeconfig": "${kubeconfig}", "notAfter": "${PLACEHOLDER_NOT_AFTER}"}\n`, stderr: "" };
             }
+            if (bundle.entry === "cert-expiry.sh") {
+                const node = /^NODE=(.*)$/m.exec(bundle.files["params.env"].content)?.[1];
+                const certificates = [{ name: "apiserver", expires: PLACEHOLDER_NOT_AFTER }];
+                return { stdout: `${JSON.stringify({ node, earliest: PLACEHOLDER_NOT_AFTER, certificates })}\n`, stderr: "" };
+            }
             if (bundle.entry === "mint-token.sh") {
                 return { stdout: `{"token": "${PLACEHOLDER_TOKEN}"}\n`, stderr: "" };
             }

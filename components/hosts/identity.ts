@@ -28,6 +28,8 @@ export interface PreviousDeploy {
     readonly kubeconfigExpires?: string;
     /** The storage class of the registry's claim ("" for the cluster's default class); absent with no registry. */
     readonly registryStorageClass?: string;
+    /** Per control plane, when its earliest kubeadm certificate expires (read as unknown: certExpiry.ts checks it). */
+    readonly certificatesExpire?: unknown;
 }
 
 const TWO_DEPLOYS = "remove the node from the inventory in one deploy (it is drained and reset), then add it back as it should be in the next";
