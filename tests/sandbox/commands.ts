@@ -71,6 +71,15 @@ export const UPGRADE_TOOLS: readonly string[] = ["bash", "awk", "dirname", "floc
 export const CORDON_TOOLS: readonly string[] = ["bash", "dirname", ...LOCK_TOOLS];
 /** What trust-registry.sh needs: update_file's tools. */
 export const TRUST_TOOLS: readonly string[] = ["bash", "cat", "chmod", "cmp", "dirname", "flock", "grep", "mkdir", "mktemp", "mv", "stat"];
+/**
+ * What control-plane-config.sh needs (tests/control-plane-config/stand-ins checks each is still used):
+ * host_identity's openssl, update_file's tools for the API server's files, grep to read the manifest's
+ * flags, cp and rm for its backup and a stale file, sleep between two questions to the API server, head
+ * to pick the API server's container out of crictl's list. kubeadm, curl, crictl and id are stand-ins.
+ */
+export const CONTROL_PLANE_CONFIG_TOOLS: readonly string[] = [
+    ...new Set(["bash", "cp", "dirname", "grep", "head", "rm", "sleep", ...LOCK_TOOLS, ...IDENTITY_TOOLS, ...CONTROL_PLANE_FILE_TOOLS]),
+];
 
 /**
  * What the stand-ins themselves run (they get their own PATH, so these never reach the scripts):

@@ -30,7 +30,10 @@ manifest="$ROOT/etc/kubernetes/manifests/kube-apiserver.yaml"
 admin_conf="$ROOT/etc/kubernetes/admin.conf"
 ca_cert="$ROOT/etc/kubernetes/pki/ca.crt"
 saved="$ROOT/var/lib/lsst-k8s/kube-apiserver.yaml.before"
-READY_WITHIN_S=300
+# How long the API server has to answer on a manifest. The sandbox tests shorten it, as they set
+# LSST_K8S_ROOT (lib.sh); nothing sets it on a node.
+READY_WITHIN_S=${LSST_K8S_READY_WITHIN_S:-300}
+[[ $READY_WITHIN_S =~ ^[1-9][0-9]*$ ]] || die "LSST_K8S_READY_WITHIN_S is not a number of seconds: $READY_WITHIN_S"
 
 step host
 [[ $(id -u) -eq 0 ]] || die "must run as root"
@@ -56,10 +59,20 @@ flags_current() {
     return 0
 }
 
+# The kube-apiserver container the kubelet runs now; empty when none runs.
+api_container() {
+    crictl ps --name kube-apiserver --state running -q 2>/dev/null | head -n 1 || true
+}
+
+# Status 0 once an API server other than container $1 answers /readyz, within READY_WITHIN_S. The
+# kubelet replaces the API server some time after its manifest changed, and until it has, the old one
+# still answers: its answer says nothing of the new manifest.
 api_ready() {
-    local end=$((SECONDS + READY_WITHIN_S))
+    local end=$((SECONDS + READY_WITHIN_S)) current
     while ((SECONDS < end)); do
-        if curl -fsS --max-time 5 --cacert "$ca_cert" "https://$P_API_SERVER_ADDRESS/readyz" >/dev/null 2>&1; then
+        current=$(api_container)
+        if [[ -n $current && $current != "$1" ]] &&
+            curl -fsS --max-time 5 --cacert "$ca_cert" "https://$P_API_SERVER_ADDRESS/readyz" >/dev/null 2>&1; then
             return 0
         fi
         sleep 2
@@ -74,14 +87,21 @@ else
     mkdir -p "${saved%/*}"
     chmod 0700 "${saved%/*}"
     cp -p "$manifest" "$saved"
+    replaced=$(api_container)
     if ! kubeadm init phase control-plane apiserver --config "$HERE/kubeadm.yaml" >&2; then
         cp -p "$saved" "$manifest"
         die "kubeadm could not regenerate the API server manifest; the old one is back in place"
     fi
     changed "API server manifest regenerated with the program's flags"
-    if ! api_ready; then
+    # Else every deploy would regenerate it, and restart the API server, again.
+    if ! flags_current; then
         cp -p "$saved" "$manifest"
-        api_ready || log "  the API server does not answer with the old manifest either"
+        die "kubeadm's regenerated manifest still lacks the program's flags (is kubeadm.yaml's ClusterConfiguration the bundle's?); the old one is back in place"
+    fi
+    if ! api_ready "$replaced"; then
+        replaced=$(api_container)
+        cp -p "$saved" "$manifest"
+        api_ready "$replaced" || log "  the API server does not answer with the old manifest either"
         die "the API server did not become ready within ${READY_WITHIN_S} s on the new flags; the old manifest is back in place (its log: crictl logs \$(crictl ps -a --name kube-apiserver -q | head -1))"
     fi
 fi

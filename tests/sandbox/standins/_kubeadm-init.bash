@@ -22,6 +22,9 @@
 #                                    kubeadm killed there (its SSH session cut) does
 #   $STATE/kubeadm-api-down          the API server never answers: wait-control-plane times out
 #
+# init phase control-plane apiserver and upload-config kubeadm, which control-plane-config.sh runs on a
+# running control plane, are in _kubeadm-control-plane.bash.
+#
 # init phase wait-control-plane (no flags: the real one takes none, not even --config) succeeds when the
 # static Pod manifests and the kubelet configuration are there and $STATE/kubeadm-api-down is not.
 # init phase upload-config all | mark-control-plane | bootstrap-token | kubelet-finalize all |
@@ -242,7 +245,10 @@ init_phase() {
             mkdir -p "$STATE/kubeadm"
             run_phase wait-control-plane
             exit 0 ;;
+        control-plane) control_plane_apiserver "$@" ;;
         upload-config | kubelet-finalize)
+            # The kubeadm sub-phase alone is control-plane-config.sh's (_kubeadm-control-plane.bash).
+            [[ $name != upload-config || ${1-} != kubeadm ]] || upload_config_kubeadm "${@:2}"
             [[ ${1-} == all ]] || unsupported "init phase $name ${1-} (init.sh runs every sub-phase: all)"
             shift ;;
         addon)
