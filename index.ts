@@ -30,5 +30,7 @@ export const certificatesExpire = cluster.certificatesExpire;
 export const joinCommand = cluster.controlPlane.joinCommand;
 export const registryUser = cluster.platform?.registry?.user;
 export const registryPassword = cluster.platform?.registry?.password;
+export const registryPushUser = cluster.platform?.registry?.pushUser;
+export const registryPushPassword = cluster.platform?.registry?.pushPassword;
 export const registryCertificate = cluster.platform?.registry?.certificate;
 export const registryStorageClass = registryStorageClassOf(config.cluster);

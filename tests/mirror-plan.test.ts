@@ -6,7 +6,8 @@
 import * as fs from "fs";
 import { PROJECT, validateConfig } from "../config";
 import { RegistryImage } from "../components/platform/images";
-import { parseStackOutputs, writeDestination } from "../tools/mirror/credentials";
+import { REGISTRY_PUSH_PORT } from "../components/platform/registryConfig";
+import { credentialSecrets, parseStackOutputs, writeDestination } from "../tools/mirror/credentials";
 import { planMirror, sourceReference } from "../tools/mirror/plan";
 import { rawConfig } from "./harness";
 
@@ -34,7 +35,7 @@ describe("sourceReference", () => {
 });
 
 describe("planMirror", () => {
-    it("writes to the registry by its host name and the tag, and looks an image up by its digest when pinned", () => {
+    it("writes to the registry's writer (host name, push port) by the tag, and looks an image up at the reader, by its digest when pinned", () => {
         const plan = planMirror(testPlatform((p) => {
             p.htcondor.image = `registry.lsst-test.example.org/htcondor/execute:24.0.4-el9@${DIGEST}`;
             p.etcdBackup.image = `registry.lsst-test.example.org/lsst-k8s/etcd-backup@${DIGEST}`;
@@ -42,18 +43,19 @@ describe("planMirror", () => {
         }));
         expect(plan.problems).toEqual([]);
         expect(plan.host).toBe("registry.lsst-test.example.org");
+        expect(plan.pushHost).toBe(`registry.lsst-test.example.org:${REGISTRY_PUSH_PORT}`);
         const by = new Map(plan.steps.map((s) => [s.image.path, s]));
         expect(by.get("aquasec/kube-bench")).toMatchObject({
             source: "docker://docker.io/aquasec/kube-bench:v0.10.6",
-            destination: "docker://registry.lsst-test.example.org/aquasec/kube-bench:v0.10.6",
+            destination: "docker://registry.lsst-test.example.org:5001/aquasec/kube-bench:v0.10.6",
             check: "docker://registry.lsst-test.example.org/aquasec/kube-bench:v0.10.6",
         });
         expect(by.get("htcondor/execute")).toMatchObject({
             source: `docker://quay.io/lsst/execute@${DIGEST}`,
-            destination: "docker://registry.lsst-test.example.org/htcondor/execute:24.0.4-el9",
+            destination: "docker://registry.lsst-test.example.org:5001/htcondor/execute:24.0.4-el9",
             check: `docker://registry.lsst-test.example.org/htcondor/execute@${DIGEST}`,
         });
-        expect(by.get("lsst-k8s/etcd-backup")).toMatchObject({ destination: `docker://registry.lsst-test.example.org/lsst-k8s/etcd-backup@${DIGEST}` });
+        expect(by.get("lsst-k8s/etcd-backup")).toMatchObject({ destination: `docker://registry.lsst-test.example.org:5001/lsst-k8s/etcd-backup@${DIGEST}` });
         expect(by.get("lsst-k8s/etcd-backup")).not.toHaveProperty("source");
     });
     it("refuses a source for a path the platform does not pull, naming it, and a stack without a registry", () => {
@@ -67,10 +69,25 @@ describe("planMirror", () => {
 
 describe("the stack outputs on stdin", () => {
     const where = "stdin (the JSON of `pulumi stack output --json --show-secrets`)";
-    const good = { registryUser: "lsst-k8s", registryPassword: "s3cret-Pa55word", registryCertificate: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n" };
+    const good = {
+        registryUser: "lsst-k8s", registryPassword: "s3cret-Pa55word",
+        registryPushUser: "lsst-k8s-push", registryPushPassword: "pu5h-s3cret-Pa55word",
+        registryCertificate: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+    };
 
-    it("takes the user, password and certificate", () => {
-        expect(parseStackOutputs(JSON.stringify({ ...good, kubeconfig: "..." }))).toEqual({ user: good.registryUser, password: good.registryPassword, certificate: good.registryCertificate });
+    it("takes the pull and push credentials and the certificate", () => {
+        expect(parseStackOutputs(JSON.stringify({ ...good, kubeconfig: "..." }))).toEqual({
+            user: good.registryUser, password: good.registryPassword,
+            pushUser: good.registryPushUser, pushPassword: good.registryPushPassword,
+            certificate: good.registryCertificate,
+        });
+    });
+    it("lists both passwords and both Basic credentials as what must never be printed", () => {
+        const b64 = (s: string) => Buffer.from(s).toString("base64");
+        expect(credentialSecrets(parseStackOutputs(JSON.stringify(good))).sort()).toEqual([
+            good.registryPassword, good.registryPushPassword,
+            b64("lsst-k8s:s3cret-Pa55word"), b64("lsst-k8s-push:pu5h-s3cret-Pa55word"),
+        ].sort());
     });
     it("says which output is wrong, and never quotes the password", () => {
         const cases: [unknown, string][] = [
@@ -80,6 +97,11 @@ describe("the stack outputs on stdin", () => {
             [{ ...good, registryUser: "a:b" }, "registryUser: is not a user name"],
             [{ ...good, registryPassword: "[secret]" }, 'registryPassword: is "[secret]": add --show-secrets'],
             [{ ...good, registryPassword: 5 }, "registryPassword: is not a non-empty string"],
+            [{ ...good, registryPushUser: undefined }, "registryPushUser: required: the stack's registry has no writer yet: pulumi up first"],
+            [{ ...good, registryPushUser: "a b" }, "registryPushUser: is not a user name"],
+            [{ ...good, registryPushUser: "lsst-k8s" }, "registryPushUser: is registryUser's name: the push credential must be the writer's own"],
+            [{ ...good, registryPushPassword: "[secret]" }, 'registryPushPassword: is "[secret]": add --show-secrets'],
+            [{ ...good, registryPushPassword: "" }, "registryPushPassword: is not a non-empty string"],
             [{ ...good, registryCertificate: "placeholder" }, "registryCertificate: is not a PEM certificate"],
         ];
         for (const [input, message] of cases) {
@@ -89,15 +111,19 @@ describe("the stack outputs on stdin", () => {
                 parseStackOutputs(text);
             } catch (e) {
                 expect((e as Error).message).not.toContain(good.registryPassword);
+                expect((e as Error).message).not.toContain(good.registryPushPassword);
             }
         }
     });
-    it("writes the credentials into a private directory, the auth file 0600, and removes it all", () => {
-        const d = writeDestination("registry.lsst-test.example.org", parseStackOutputs(JSON.stringify(good)));
+    it("writes the credentials into a private directory, the auth file 0600, each keyed on its own instance, and removes it all", () => {
+        const d = writeDestination("registry.lsst-test.example.org", "registry.lsst-test.example.org:5001", parseStackOutputs(JSON.stringify(good)));
         try {
             expect(fs.statSync(d.dir).mode & 0o777).toBe(0o700);
             expect(fs.statSync(d.authFile).mode & 0o777).toBe(0o600);
-            expect(JSON.parse(fs.readFileSync(d.authFile, "utf8"))).toEqual({ auths: { "registry.lsst-test.example.org": { auth: Buffer.from("lsst-k8s:s3cret-Pa55word").toString("base64") } } });
+            expect(JSON.parse(fs.readFileSync(d.authFile, "utf8"))).toEqual({ auths: {
+                "registry.lsst-test.example.org": { auth: Buffer.from("lsst-k8s:s3cret-Pa55word").toString("base64") },
+                "registry.lsst-test.example.org:5001": { auth: Buffer.from("lsst-k8s-push:pu5h-s3cret-Pa55word").toString("base64") },
+            } });
             expect(fs.readdirSync(d.certDir)).toEqual(["ca.crt"]);
             expect(fs.readFileSync(`${d.certDir}/ca.crt`, "utf8")).toBe(good.registryCertificate);
         } finally {

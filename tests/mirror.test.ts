@@ -1,9 +1,10 @@
 /**
  * `npm run mirror` (tools/mirror.ts) for real: skopeo 1.9 from Debian copies into Debian's
- * docker-registry serving the program's own config.yml and htpasswd for the test stack. The registry
- * runs in a private network namespace on the stack's Service address (platform.registry.clusterIP) port
- * 443, with a certificate made for the names and address the program's certificate has (offline the
- * program's own is a placeholder). The mirror runs in the same namespace, whose /etc/hosts maps
+ * docker-registry serving the program's own config.yml and htpasswd files for the test stack, twice on
+ * one storage directory as the pod runs it: the reader (read-only, the pull user) on the stack's
+ * Service address (platform.registry.clusterIP) port 443, the writer (the push user) on the same
+ * address, port REGISTRY_PUSH_PORT, with a certificate made for the names and address the program's
+ * certificate has (offline the program's own is a placeholder). The mirror runs in the same namespace, whose /etc/hosts maps
  * platform.registry.host to that address as trust-registry.sh does on a node. Its sources
  * are OCI layouts this test builds (tests/mirror/oci.ts), named in a copy of the stack file's
  * platform.registry.sources; HTCondor's image is pinned there by digest, so both ways of naming an image go through.
@@ -27,7 +28,8 @@ import { findSkopeo } from "../tools/mirror/skopeo";
 import { rawConfig, REPO, runStack } from "./harness";
 import { Namespace, Ran } from "./mirror/namespace";
 import { LayoutImage, writeLayout } from "./mirror/oci";
-import { need, programRegistry, startRegistry, treeSnapshot } from "./mirror/registry";
+import { need, overrides, programRegistry, registryMocks, startRegistry, treeSnapshot } from "./mirror/registry";
+import { REGISTRY_PUSH_PORT } from "../components/platform/registryConfig";
 
 const TS_NODE = require.resolve("ts-node/dist/bin");
 const NS = `mirror-test-${process.pid}`;
@@ -37,9 +39,12 @@ const UPSTREAM = "127.0.0.1:5000";
 let dir = "";
 let ns: Namespace | undefined;
 let registryLog = "";
+let writerLog = "";
 let platform: PlatformConfig;
 let user = "";
 let password = "";
+let pushUser = "";
+let pushPassword = "";
 let certificate = "";
 let stackFile = "";
 /** Each image as the stack file the mirror reads names it, with the layout it is copied from. */
@@ -56,7 +61,11 @@ let skopeo = "";
 
 const host = () => platform.registry!.host;
 const address = () => platform.registry!.clusterIP;
-const outputs = (pw = password) => JSON.stringify({ registryUser: user, registryPassword: pw, registryCertificate: certificate, clusterName: "lsst-test" });
+/** The stack outputs the mirror reads: both credentials (PUSH, default the push one, as the push output) and the certificate. */
+const outputs = (pw = password, push = { user: pushUser, password: pushPassword }) => JSON.stringify({
+    registryUser: user, registryPassword: pw, registryPushUser: push.user, registryPushPassword: push.password,
+    registryCertificate: certificate, clusterName: "lsst-test",
+});
 /** Where the mirror's temporary directory goes: it must be empty after every run. */
 const tmp = () => path.join(dir, "tmp");
 const storage = () => path.join(dir, "storage");
@@ -111,8 +120,8 @@ beforeAll(async () => {
     platform = validateConfig(rawConfig("test").config).config!.platform!;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "mirror-test-"));
     fs.mkdirSync(tmp());
-    const program = programRegistry(await runStack("test"), dir);
-    ({ user, password, certificate } = program);
+    const program = programRegistry(await runStack("test", { mockOutputs: registryMocks }), dir);
+    ({ user, password, pushUser, pushPassword, certificate } = program);
 
     // One layout per repository; HTCondor's image is then pinned to its layout's digest.
     const sources: Record<string, string> = {};
@@ -136,13 +145,11 @@ beforeAll(async () => {
         "containers/policy.json": JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }),
     });
     // Only where things are differs from the pod: the address, the certificate and the storage directory.
-    registryLog = (await startRegistry(ns, registryBin, "registry", program.configFile, `${address()}:443, tls`, {
-        REGISTRY_HTTP_ADDR: `${address()}:443`,
-        REGISTRY_HTTP_TLS_CERTIFICATE: program.certFile,
-        REGISTRY_HTTP_TLS_KEY: program.keyFile,
-        REGISTRY_AUTH_HTPASSWD_PATH: program.htpasswdFile,
-        REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: storage(),
-    }, dir)).log;
+    registryLog = (await startRegistry(ns, registryBin, "registry", program.reader.configFile, `${address()}:443, tls`,
+        overrides(program, program.reader, `${address()}:443`, storage()), dir)).log;
+    const writerAddr = `${address()}:${REGISTRY_PUSH_PORT}`;
+    writerLog = (await startRegistry(ns, registryBin, "registry-push", program.writer.configFile, `${writerAddr}, tls`,
+        overrides(program, program.writer, writerAddr, storage()), dir)).log;
     fs.writeFileSync(path.join(dir, "upstream.yml"), yaml.dump({
         version: "0.1", storage: { filesystem: { rootdirectory: path.join(dir, "upstream") } }, http: { addr: UPSTREAM },
     }));
@@ -162,15 +169,18 @@ afterAll(() => {
 function clean(r: Ran): void {
     // TypeScript keeps its compile cache there too.
     expect(fs.readdirSync(tmp()).filter((f) => f.startsWith("lsst-k8s-mirror-"))).toEqual([]);
-    for (const secret of [password, Buffer.from(`${user}:${password}`).toString("base64")]) {
+    for (const secret of [password, pushPassword, Buffer.from(`${user}:${password}`).toString("base64"), Buffer.from(`${pushUser}:${pushPassword}`).toString("base64")]) {
         expect(r.stdout + r.stderr).not.toContain(secret);
     }
 }
 
 const lines = (s: string) => s.split("\n").filter((l) => l !== "");
 
-test("the registry serves the program's config for the test stack, on its Service address", () => {
+test("the registry serves the program's configs for the test stack, reader and writer on its Service address", () => {
     expect(registryLog).toMatch(/version=2\.\d+\.\d+/);
+    expect(writerLog).toMatch(/version=2\.\d+\.\d+/);
+    expect(pushUser).not.toBe(user);
+    expect(pushPassword).not.toBe(password);
     expect(platform.registry!.sources).toEqual({});
     expect(registryImages(platform).length).toBeGreaterThanOrEqual(5);
 });
@@ -180,12 +190,28 @@ test("--dry-run prints each source → destination and touches nothing: no stdin
     const r = await mirror(["test", "--config", stackFile, "--dry-run"], { outside: true, pathVar: path.join(dir, "no-such-dir") });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
     expect(lines(r.stdout)).toEqual([
-        ...expected.map((x) => `mirror: oci:${x.layout}:${x.tag} → docker://${host()}/${x.path}:${x.tag}`),
+        ...expected.map((x) => `mirror: oci:${x.layout}:${x.tag} → docker://${host()}:${REGISTRY_PUSH_PORT}/${x.path}:${x.tag}`),
         `mirror: test: ${expected.length} images, ${expected.length} with a source, 0 without (dry run: nothing read or copied)`,
     ]);
     expect(storageSnapshot()).toEqual(before);
     clean(r);
 });
+
+test("given the pull password as the push one, every copy is refused by the writer, exit 1, and nothing is written", async () => {
+    const before = storageSnapshot();
+    const r = await mirror(["test", "--config", stackFile], { stdin: outputs(password, { user: pushUser, password }) });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: "" });
+    const out = lines(r.stdout);
+    expect(out).toHaveLength(expected.length + 1);
+    expected.forEach((x, i) => {
+        // Each image was looked for at the reader (absent) and tried at the writer, which refused the user.
+        expect(out[i].startsWith(`mirror: ${x.ref}: failed: copying oci:${x.layout}:${x.tag}: `)).toBe(true);
+        expect(out[i]).toMatch(/unauthorized: authentication required$/);
+    });
+    expect(out[expected.length]).toBe(`mirror: test: ${expected.length} images, 0 copied, 0 present, ${expected.length} failed`);
+    expect(storageSnapshot()).toEqual(before);
+    clean(r);
+}, 60_000);
 
 test("copies every image into the registry, each at its source's digest, by tag and by the pinned digest", async () => {
     const r = await mirror(["test", "--config", stackFile], { stdin: outputs() });
@@ -201,6 +227,11 @@ test("copies every image into the registry, each at its source's digest, by tag 
         ...expected.flatMap((x) => (x.pinned ? [1, 2] : [1]).map(() => ({ status: 200, digest: x.image.digest }))),
         { status: 404, digest: null },
     ]);
+    // Every write went to the writer; the reader (read-only, which would refuse them) was only read.
+    const methods = (log: string) => new Set([...fs.readFileSync(path.join(dir, log), "utf8").matchAll(/http\.request\.method=(\w+)/g)].map((m) => m[1]));
+    expect([...methods("registry-push.log")]).toEqual(expect.arrayContaining(["POST", "PUT"]));
+    expect([...methods("registry.log")].filter((m) => m !== "GET" && m !== "HEAD")).toEqual([]);
+    expect(methods("registry.log").size).toBeGreaterThan(0);
     clean(r);
 }, 60_000);
 

@@ -135,15 +135,19 @@ describe.each(STACKS)("the local registry on stack %s", (stack: StackName) => {
     const cluster = validateConfig(rawConfig(stack).config).config!;
     const registry = cluster.platform!.registry!;
 
-    it("runs the official image on its volume, TLS and htpasswd from a secret, behind a fixed Service address", async () => {
+    it("runs the official image twice on its volume (reader, writer), TLS and htpasswd from a secret each, behind a fixed Service address", async () => {
         const e = await runStack(stack);
         const d = find(ofType(e, "kubernetes:apps/v1:Deployment"), "registry", "registry").inputs as any;
         const pod = d.spec.template.spec;
         expect(d.spec.strategy).toEqual({ type: "Recreate" });
-        expect(pod.containers[0].image).toBe(registry.image);
-        expect(pod.containers[0].args).toEqual(["/etc/registry/config.yml"]);
+        expect(pod.containers.map((c: any) => c.name)).toEqual(["registry", "push"]);
+        for (const c of pod.containers) {
+            expect(c.image).toBe(registry.image);
+            expect(c.args).toEqual(["/etc/registry/config.yml"]);
+        }
         expect(pod.volumes).toEqual([
             { name: "files", secret: { secretName: "registry", defaultMode: 0o440 } },
+            { name: "push-files", secret: { secretName: "registry-push", defaultMode: 0o440 } },
             { name: "storage", persistentVolumeClaim: { claimName: "registry-storage" } },
         ]);
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
@@ -151,19 +155,28 @@ describe.each(STACKS)("the local registry on stack %s", (stack: StackName) => {
         expect(pvc.spec.resources.requests.storage).toBe(registry.storageSize);
         expect(pvc.spec.storageClassName).toBe(registry.storageClass ?? cluster.platform!.storage?.nfs?.className);
         const service = find(ofType(e, "kubernetes:core/v1:Service"), "registry", "registry").inputs as any;
-        expect(service.spec).toEqual({ type: "ClusterIP", clusterIP: registry.clusterIP, selector: { app: "registry" }, ports: [{ name: "https", port: 443, targetPort: 5000 }] });
-        const secret = find(ofType(e, "kubernetes:core/v1:Secret"), "registry", "registry");
-        expect(secret.secretInputs).toContain("stringData");
-        expect(Object.keys(secret.inputs.stringData as object).sort()).toEqual(["config.yml", "htpasswd", "tls.crt", "tls.key"]);
+        expect(service.spec).toEqual({ type: "ClusterIP", clusterIP: registry.clusterIP, selector: { app: "registry" }, ports: [
+            { name: "https", port: 443, targetPort: 5000 },
+            { name: "push", port: 5001, targetPort: 5001 },
+        ] });
+        for (const name of ["registry", "registry-push"]) {
+            const secret = find(ofType(e, "kubernetes:core/v1:Secret"), "registry", name);
+            expect(secret.secretInputs).toContain("stringData");
+            expect(Object.keys(secret.inputs.stringData as object).sort()).toEqual(["config.yml", "htpasswd", "tls.crt", "tls.key"]);
+        }
         const cert = ofType(e, "tls:index/selfSignedCert:SelfSignedCert")[0].inputs as any;
         expect(cert.dnsNames).toContain(registry.host);
         expect(cert.ipAddresses).toEqual([registry.clusterIP]);
         expect(e.outputs.registryPassword.secret).toBe(true);
+        expect(e.outputs.registryPushPassword.secret).toBe(true);
     });
 
-    it("keeps the htpasswd line the same from one deploy to the next", async () => {
-        const htpasswd = async () => (find(ofType(await runStack(stack, { cluster: clusterOf(stack) }), "kubernetes:core/v1:Secret"), "registry", "registry").inputs.stringData as any).htpasswd;
-        expect(await htpasswd()).toBe(await htpasswd());
+    it("keeps each htpasswd line the same from one deploy to the next", async () => {
+        const htpasswd = async () => {
+            const secrets = ofType(await runStack(stack, { cluster: clusterOf(stack) }), "kubernetes:core/v1:Secret");
+            return ["registry", "registry-push"].map((name) => (find(secrets, "registry", name).inputs.stringData as any).htpasswd);
+        };
+        expect(await htpasswd()).toEqual(await htpasswd());
     });
 
     it("tells every node's containerd where it is and to trust its certificate, after the node's preparation", async () => {

@@ -8,10 +8,13 @@
  * platform.registry.sources[path], else the upstream repository of the program's own images.
  *
  * Without --dry-run it reads the JSON `pulumi stack output --json --show-secrets` prints on stdin, for
- * the registry's user, password and certificate; the password goes to skopeo in a 0600 auth file inside
- * a private temporary directory, removed on every way out, never in argv or output. It reaches the
- * registry by platform.registry.host, checking its certificate; the registry is a ClusterIP Service and
- * each node's /etc/hosts maps that name to its address (trust-registry.sh), so it runs on a node.
+ * the registry's pull and push credentials (registryUser/registryPassword, registryPushUser/
+ * registryPushPassword) and its certificate; the passwords go to skopeo in a 0600 auth file inside a
+ * private temporary directory, removed on every way out, never in argv or output. It reaches the
+ * registry by platform.registry.host, checking its certificate: it looks for each image at the reader
+ * (port 443, the pull credential, what the nodes pull from) and copies it through the writer (port
+ * REGISTRY_PUSH_PORT, the push credential). The registry is a ClusterIP Service and each node's
+ * /etc/hosts maps that name to its address (trust-registry.sh), so it runs on a node.
  *
  * One line per image (present, copied or failed) and a summary line. An image already in the registry
  * at its source's digest is not copied again. Exit 0: every image is there. Exit 1: an image failed.
@@ -23,7 +26,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { validateConfig } from "../config";
 import { InputError, readStackFile } from "./stackFile";
-import { parseStackOutputs, RegistryCredentials, writeDestination } from "./mirror/credentials";
+import { credentialSecrets, parseStackOutputs, RegistryCredentials, writeDestination } from "./mirror/credentials";
 import { MirrorStep, planLine, planMirror } from "./mirror/plan";
 import { Destination, findSkopeo, Skopeo } from "./mirror/skopeo";
 
@@ -180,9 +183,8 @@ async function main(argv: readonly string[]): Promise<number> {
         }
         throw e;
     }
-    const { user, password } = credentials;
-    const skopeo = new Skopeo(binary, [password, Buffer.from(`${user}:${password}`).toString("base64")]);
-    const destination = writeDestination(plan.host, credentials);
+    const skopeo = new Skopeo(binary, credentialSecrets(credentials));
+    const destination = writeDestination(plan.host, plan.pushHost, credentials);
     const onExit = () => destination.remove();
     const onSignal = (signal: NodeJS.Signals) => {
         skopeo.stop();

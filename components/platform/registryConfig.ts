@@ -35,6 +35,12 @@ export interface RegistryConfigOptions {
      * service. Default absent: each registry process generates its own at start (fine for one replica).
      */
     httpSecret?: string;
+    /**
+     * Serve pulls only (distribution's `storage.maintenance.readonly`): every write method is refused
+     * with 405 whoever asks, and the stale-upload purge, which deletes from storage, is off, so the
+     * process needs no write access to the volume. Default `false`: pushes accepted, uploads purged.
+     */
+    readOnly?: boolean;
 }
 
 /** Default listen address of {@link registryConfig}: every interface, the registry's usual port. */
@@ -43,11 +49,21 @@ export const REGISTRY_DEFAULT_LISTEN = ":5000";
 export const REGISTRY_DEFAULT_STORAGE_ROOT = "/var/lib/registry";
 /** Default Basic auth realm of {@link registryConfig}. */
 export const REGISTRY_DEFAULT_REALM = "lsst-k8s registry";
+/**
+ * The port of the registry's writer (the one instance that accepts pushes), on its container and on
+ * the registry's Service; pulls go to the reader on 443. Only the mirror and admins dial it.
+ */
+export const REGISTRY_PUSH_PORT = 5001;
+
+/** The port the reader listens on, behind the Service's 443: what containerd on every node dials. */
+export const REGISTRY_PULL_PORT = 5000;
 
 /**
  * The distribution registry's config (schema version 0.1, read by registry 2.x and 3.x): filesystem
  * storage under `storageRoot`, TLS on `listen`, htpasswd (bcrypt) Basic auth, the storage health
- * check, `X-Content-Type-Options: nosniff`, and a pull-through cache of `proxy.remoteUrl` when given.
+ * check, `X-Content-Type-Options: nosniff`, a pull-through cache of `proxy.remoteUrl` when given, and
+ * read-only maintenance mode when `readOnly`. No blob descriptor cache: every lookup reads storage, so
+ * what one process writes another sharing the storage serves at once.
  * Throws on an empty required path, an empty realm or secret, or a proxy URL that is not http(s).
  */
 export function registryConfig(opts: RegistryConfigOptions): Record<string, unknown> {
@@ -86,14 +102,19 @@ export function registryConfig(opts: RegistryConfigOptions): Record<string, unkn
     if (opts.httpSecret !== undefined) {
         http.secret = opts.httpSecret;
     }
+    const storage: Record<string, unknown> = {
+        filesystem: { rootdirectory: storageRoot },
+        delete: { enabled: opts.deleteEnabled ?? false },
+    };
+    if (opts.readOnly === true) {
+        // distribution 2.x keeps purging uploads in read-only mode unless told not to.
+        storage.maintenance = { readonly: { enabled: true }, uploadpurging: { enabled: false } };
+    }
     const config: Record<string, unknown> = {
         // A string: the registry parses "major.minor", and a YAML float would not round-trip 0.10 etc.
         version: "0.1",
         log: { level: "info", fields: { service: "registry" } },
-        storage: {
-            filesystem: { rootdirectory: storageRoot },
-            delete: { enabled: opts.deleteEnabled ?? false },
-        },
+        storage,
         http,
         auth: { htpasswd: { realm, path: opts.htpasswdPath } },
         health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
