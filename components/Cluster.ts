@@ -213,6 +213,7 @@ export class Cluster extends pulumi.ComponentResource {
             this.platform = new Platform(`${name}-platform`, {
                 config: config.platform,
                 provider: this.provider,
+                podNetwork: config.networks.pods,
                 controlPlanes: config.nodes.filter((n) => n.role === "control-plane"),
                 condorToken: args.condorToken,
             },

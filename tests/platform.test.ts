@@ -38,15 +38,20 @@ describe.each(STACKS)("the platform on stack %s", (stack: StackName) => {
             ...(platform.kubeBench ? ["kube-bench"] : []), ...(platform.multicastCheck ? ["multicast-check"] : []),
             ...(platform.dashboard ? ["headlamp"] : []), ...(platform.storage?.nfs ? ["nfs-provisioner"] : [])];
         expect(namespaces.map((m) => m.name).sort()).toEqual(expected.sort());
+        // The namespaces with id ranges carry them too (tests/id-ranges.test.ts).
+        const ranged = new Set([...platform.developerGroups.filter((d) => d.ids).map((d) => d.namespace), ...(platform.jupyter?.ids ? ["jupyter-lsst"] : [])]);
         for (const m of namespaces) {
             const privileged = m.name === "kube-bench";
             expect(m.labels).toEqual({
                 "pod-security.kubernetes.io/enforce": privileged ? "privileged" : "restricted",
                 "pod-security.kubernetes.io/audit": "restricted",
                 "pod-security.kubernetes.io/warn": "restricted",
+                ...(ranged.has(m.name) ? { "lsst-k8s.io/id-range": "true" } : {}),
             });
             if (privileged) {
                 expect(m.annotations["lsst-k8s.io/pod-security-reason"]).toMatch(/host paths and the host PID namespace/);
+            } else if (ranged.has(m.name)) {
+                expect(Object.keys(m.annotations).sort()).toEqual(["lsst-k8s.io/gid-range", "lsst-k8s.io/uid-range"]);
             } else {
                 expect(m.annotations).toBeUndefined();
             }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { CONDOR_TOKEN, FilesetName, NodeConfig, PlatformConfig } from "../../config";
+import { IdRangesConfig } from "../../config/platform";
 import { storageClassFor } from "../../config/platform/storage";
 import { EtcdBackup } from "./EtcdBackup";
 import { CondorPools, poolNamespace } from "./CondorPools";
@@ -8,10 +9,13 @@ import { KubeBench } from "./KubeBench";
 import { MulticastCheck } from "./MulticastCheck";
 import { Filesets, FILESETS_FOR } from "./Filesets";
 import { Headlamp, HEADLAMP_NAMESPACE } from "./Headlamp";
+import { idRangeMetadata, IdRanges } from "./IdRanges";
 import { parseRegistryRef } from "./images";
+import { NetworkPolicies } from "./NetworkPolicies";
 import { NFS_PROVISIONER_NAMESPACE, NfsProvisioner } from "./NfsProvisioner";
 import { Notebooks } from "./Notebooks";
 import { Registry } from "./Registry";
+import { REGISTRY_PULL_PORT, REGISTRY_PUSH_PORT } from "./registryConfig";
 
 export interface PlatformArgs {
     /** The validated platform config; no default. */
@@ -20,6 +24,8 @@ export interface PlatformArgs {
     readonly provider: k8s.Provider;
     /** The control-plane nodes, for the etcd backups; default none. */
     readonly controlPlanes?: readonly NodeConfig[];
+    /** The pod network (cluster.networks.pods), where node-originated traffic to pods comes from under Weave; no default. */
+    readonly podNetwork: string;
     /** The HTCondor startds' IDTOKEN (secret); required when config.htcondor is set, else unused. */
     readonly condorToken?: pulumi.Input<string>;
 }
@@ -75,13 +81,15 @@ export class Platform extends pulumi.ComponentResource {
         const o = { parent: this, provider: args.provider };
 
         const namespaces: Record<string, k8s.core.v1.Namespace> = {};
-        const namespace = (ns: string, privileged?: string) => {
+        const namespace = (ns: string, privileged?: string, ids?: IdRangesConfig) => {
             const level = privileged ? "privileged" : "restricted";
+            const ranges = ids ? idRangeMetadata(ids) : { labels: {}, annotations: {} };
+            const annotations = { ...(privileged ? { [PSA_REASON]: privileged } : {}), ...ranges.annotations };
             namespaces[ns] = new k8s.core.v1.Namespace(`${name}-${ns}`, {
                 metadata: {
                     name: ns,
-                    labels: { [`${PSA}/enforce`]: level, [`${PSA}/audit`]: "restricted", [`${PSA}/warn`]: "restricted" },
-                    ...(privileged ? { annotations: { [PSA_REASON]: privileged } } : {}),
+                    labels: { [`${PSA}/enforce`]: level, [`${PSA}/audit`]: "restricted", [`${PSA}/warn`]: "restricted", ...ranges.labels },
+                    ...(Object.keys(annotations).length ? { annotations } : {}),
                 },
                 // Deleting the registry's namespace would delete its claim, and the images with it.
             }, { ...o, retainOnDelete: ns === "registry" });
@@ -90,10 +98,10 @@ export class Platform extends pulumi.ComponentResource {
         const poolNamespaces = (config.htcondor?.pools ?? []).map(poolNamespace);
         const serviceNamespaces = [...SERVICE_NAMESPACES, ...poolNamespaces];
         for (const ns of serviceNamespaces) {
-            namespace(ns);
+            namespace(ns, undefined, ns === "jupyter-lsst" ? config.jupyter?.ids : undefined);
         }
         for (const d of config.developerGroups) {
-            namespace(d.namespace);
+            namespace(d.namespace, undefined, d.ids);
         }
         if (config.kubeBench) {
             namespace("kube-bench", "kube-bench reads the node's configuration through host paths and the host PID namespace (technote 000 \"Security\")");
@@ -109,6 +117,16 @@ export class Platform extends pulumi.ComponentResource {
             namespace(NFS_PROVISIONER_NAMESPACE);
         }
         this.namespaces = namespaces;
+        // Each namespace denies ingress but what its workloads need (technote 000 "Security"); nodes
+        // dial the registry's reader and its writer.
+        new NetworkPolicies(`${name}-network-policies`, {
+            namespaces: Object.keys(namespaces), podNetwork: args.podNetwork, registryPorts: [REGISTRY_PULL_PORT, REGISTRY_PUSH_PORT],
+            provider: args.provider, dependsOn: Object.values(namespaces),
+        }, { parent: this });
+        // Technote 001 "Access to File Sets": pods of a namespace with ranges run only as its own ids.
+        if (config.jupyter?.ids || config.developerGroups.some((d) => d.ids)) {
+            new IdRanges(`${name}-id-ranges`, { provider: args.provider }, { parent: this });
+        }
 
         const group = (g: string) => [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: g }];
         const clusterRole = (role: string) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role });

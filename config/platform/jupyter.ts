@@ -1,5 +1,6 @@
 /** Technote 000 "JupyterLab Requirements": quotas sized for the users, and spawner profiles inside the bounds. */
 import { z } from "zod";
+import { idRangesOf } from "./access";
 import { ALWAYS, DNS_LABEL, isRecord, list, QUANTITY, quantity, quantityText, record, size, text, whole } from "../values";
 
 /** Technote 000: 0.5 to 4 cores and 512MB to 8GB per user. */
@@ -37,6 +38,8 @@ export const jupyter = record({
         .meta({ description: 'Each user\'s home volume; default "100Gi" (technote 000 "User Storage").' }),
     profiles: list(profile, { nonEmpty: true }).default(DEFAULT_PROFILES)
         .meta({ description: "Spawner choices; default small (1 core, 2Gi), medium (2, 4Gi), large (4, 8Gi)." }),
+    // The hub and its proxy run in the namespace too, so their ids come from these ranges as well.
+    ids: idRangesOf("the notebook namespace").optional(),
 });
 
 export type JupyterConfig = z.output<typeof jupyter>;

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { quote, ref } from "../problems";
 import { ALWAYS, flag, isRecord, record } from "../values";
-import { developerAccess, developerGroups, groups } from "./access";
+import { checkIdRanges, developerAccess, developerGroups, groups } from "./access";
 import { etcdBackup } from "./etcdBackup";
 import { filesets } from "./filesets";
 import { htcondor } from "./htcondor";
@@ -35,6 +35,7 @@ export const platform = record({
     if (!isRecord(value)) {
         return;
     }
+    checkIdRanges(value, ctx);
     if (value.registry === undefined) {
         for (const key of PULLS_FROM_REGISTRY) {
             if (value[key] === true) {

@@ -106,7 +106,12 @@ describe("the platform config", () => {
             .toEqual(["platform.jupyter.profiles[0].cpu: 8 is outside 0.5 to 4 cores"]);
         expect(problems((p) => (p.jupyter = { concurrentUsers: 5, profiles: [{ name: "fat", cpu: "2", memory: "16Gi" }] })))
             .toEqual(["platform.jupyter.profiles[0].memory: 16Gi is outside 512Mi to 8Gi"]);
-        expect(problems((p) => (p.filesets = { server: "nfs.example.org", exports: { project: "relative" } }))).toEqual([
+        expect(problems((p) => {
+            p.filesets = { server: "nfs.example.org", exports: { project: "relative" } };
+            // Filesets need every namespace that mounts them to have its id ranges (tests/config/id-ranges.test.ts).
+            p.developerGroups[0].ids = { uids: "20000-20999", gids: "20000-20999" };
+            p.jupyter = { concurrentUsers: 5, ids: { uids: "30000-39999", gids: "30000-39999" } };
+        })).toEqual([
             'platform.filesets.exports.project: "relative" is not an absolute path',
             "platform.filesets.exports.projectShared: required",
             "platform.filesets.exports.datasets: required",

@@ -6,7 +6,8 @@
  * three), a control plane of its own (controlPlane.ts: etcd, the API server, the controller-manager,
  * the scheduler, kwok with one fake node per host), then
  *   1. every object the stack declares applied, workloads ready, claims bound (apply.ts)
- *   2. RBAC by actor asked of the real authorizer (rbac.ts)
+ *   2. RBAC by actor asked of the real authorizer (rbac.ts); the id-range policy admits pods inside
+ *      each namespace's uid and gid ranges and refuses every field outside them (idRanges.ts)
  *   3. Pod Security: the pack and the API server agree on every generated case (psa.ts)
  *   4. kubeadm reads every configuration the program renders (kubeadmConfigs.ts)
  *   5. what the API server stores from YAML 1.1 manifests is what `policy check` judged (yamlRead.ts;
@@ -30,6 +31,7 @@ import { applyStack } from "./apply";
 import { auditAndEncryptionChecks, identityChecks, prepareApiServerFiles, TierFiles } from "./apiServerFiles";
 import { BuildError, builtPaths, startControlPlane, Tool, upstreamTools } from "./controlPlane";
 import { engineTier } from "./engine";
+import { idRangeChecks, rangedNamespaces } from "./idRanges";
 import { Declared } from "./declared";
 import { validateKubeadmConfigs } from "./kubeadmConfigs";
 import { Processes } from "./processes";
@@ -117,6 +119,11 @@ async function oneStack(stack: string, tools: Record<Tool, string>, tally: Tally
         process.stdout.write(`${stack}: objects ${applied.accepted}/${applied.objects}, ready ${applied.ready}/${applied.workloads}, ` +
             `claims bound ${applied.bound}/${applied.claims} ${took()}\n`);
 
+        const ids = await idRangeChecks(api, rangedNamespaces(config));
+        add("id-ranges", ids.passed, ids.checked);
+        problems.push(...ids.problems.map((p) => `${stack}: id-ranges: ${p}`));
+        process.stdout.write(`${stack}: id-ranges ${ids.passed}/${ids.checked} ${took()}\n`);
+
         const actors = actorsOf(config);
         if (actors) {
             const questions = rbacTable(actors);
@@ -176,7 +183,7 @@ async function main(argv: string[]): Promise<number> {
         return report.ok ? 0 : 1;
     }
     const tools = upstreamTools();
-    const tally: Tally = { stacks: [0, stacks.length], objects: [0, 0], ready: [0, 0], rbac: [0, 0], "psa-agree": [0, 0], kubeadm: [0, 0], yaml: [0, 0], manifests: [0, 0], identity: [0, 0], "audit-encryption": [0, 0] };
+    const tally: Tally = { stacks: [0, stacks.length], objects: [0, 0], ready: [0, 0], rbac: [0, 0], "psa-agree": [0, 0], kubeadm: [0, 0], yaml: [0, 0], manifests: [0, 0], identity: [0, 0], "audit-encryption": [0, 0], "id-ranges": [0, 0] };
     const problems: string[] = [];
     for (const stack of stacks) {
         const before = problems.length;
