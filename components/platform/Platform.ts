@@ -4,6 +4,8 @@ import { CONDOR_TOKEN, FilesetName, NodeConfig, PlatformConfig } from "../../con
 import { IdRangesConfig } from "../../config/platform";
 import { storageClassFor } from "../../config/platform/storage";
 import { EtcdBackup } from "./EtcdBackup";
+import { AdmissionPolicies } from "./AdmissionPolicies";
+import { stackPolicyData } from "./admission/data";
 import { CondorPools, poolNamespace } from "./CondorPools";
 import { KubeBench } from "./KubeBench";
 import { MulticastCheck } from "./MulticastCheck";
@@ -177,6 +179,8 @@ export class Platform extends pulumi.ComponentResource {
 
         // The services, each object after the namespaces it lives in.
         const dependsOn = Object.values(namespaces);
+        // The pack's rules in the cluster, from the same policy data, for whatever anyone writes with kubectl.
+        new AdmissionPolicies(`${name}-admission`, { policy: stackPolicyData(pulumi.getStack()), config, provider: args.provider, dependsOn }, { parent: this });
         // The NFS provisioner first: the registry's volume and the notebook homes come from its class.
         const nfs = config.storage?.nfs
             ? new NfsProvisioner(`${name}-nfs`, { config: config.storage.nfs, provider: args.provider, dependsOn }, { parent: this })

@@ -6,6 +6,9 @@
  * three), a control plane of its own (controlPlane.ts: etcd, the API server, the controller-manager,
  * the scheduler, kwok with one fake node per host), then
  *   1. every object the stack declares applied, workloads ready, claims bound (apply.ts)
+ *   1b. the pack's rules in the cluster: the stack's ValidatingAdmissionPolicies and the pack agree on
+ *      every case of the shared corpus (admission.ts), then the policies are withdrawn, since the
+ *      later steps submit on purpose what the guidelines refuse
  *   2. RBAC by actor asked of the real authorizer (rbac.ts); the id-range policy admits pods inside
  *      each namespace's uid and gid ranges and refuses every field outside them (idRanges.ts)
  *   3. Pod Security: the pack and the API server agree on every generated case (psa.ts)
@@ -32,6 +35,7 @@ import { auditAndEncryptionChecks, identityChecks, prepareApiServerFiles, TierFi
 import { BuildError, builtPaths, startControlPlane, Tool, upstreamTools } from "./controlPlane";
 import { engineTier } from "./engine";
 import { idRangeChecks, rangedNamespaces } from "./idRanges";
+import { admissionDifferential, withdrawAdmissionPolicies } from "./admission";
 import { Declared } from "./declared";
 import { validateKubeadmConfigs } from "./kubeadmConfigs";
 import { Processes } from "./processes";
@@ -119,6 +123,13 @@ async function oneStack(stack: string, tools: Record<Tool, string>, tally: Tally
         process.stdout.write(`${stack}: objects ${applied.accepted}/${applied.objects}, ready ${applied.ready}/${applied.workloads}, ` +
             `claims bound ${applied.bound}/${applied.claims} ${took()}\n`);
 
+        const admission = await admissionDifferential(api, stack, config);
+        add("admission", admission.agreed, admission.submitted);
+        problems.push(...admission.disagreements.map((d) => `${stack}: admission: ${d}`));
+        process.stdout.write(`${stack}: admission ${admission.agreed}/${admission.submitted} (${admission.refused} refused by both) ${took()}\n`);
+        // The later steps submit on purpose what the guidelines refuse, to judge other layers.
+        await withdrawAdmissionPolicies(api);
+
         const ids = await idRangeChecks(api, rangedNamespaces(config));
         add("id-ranges", ids.passed, ids.checked);
         problems.push(...ids.problems.map((p) => `${stack}: id-ranges: ${p}`));
@@ -183,7 +194,7 @@ async function main(argv: string[]): Promise<number> {
         return report.ok ? 0 : 1;
     }
     const tools = upstreamTools();
-    const tally: Tally = { stacks: [0, stacks.length], objects: [0, 0], ready: [0, 0], rbac: [0, 0], "psa-agree": [0, 0], kubeadm: [0, 0], yaml: [0, 0], manifests: [0, 0], identity: [0, 0], "audit-encryption": [0, 0], "id-ranges": [0, 0] };
+    const tally: Tally = { stacks: [0, stacks.length], objects: [0, 0], ready: [0, 0], rbac: [0, 0], "psa-agree": [0, 0], kubeadm: [0, 0], yaml: [0, 0], manifests: [0, 0], identity: [0, 0], "audit-encryption": [0, 0], "id-ranges": [0, 0], admission: [0, 0] };
     const problems: string[] = [];
     for (const stack of stacks) {
         const before = problems.length;
