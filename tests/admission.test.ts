@@ -4,16 +4,14 @@
  * AdmissionPolicies declares them, then every case of the shared corpus created with a dry run;
  * the API server and the pack must agree on each.
  */
-import { randomBytes, generateKeyPairSync } from "crypto";
-import * as fs from "fs";
 import * as path from "path";
 import { validateConfig } from "../config";
 import { readStackFile } from "../tools/stackFile";
 import { ApiServer, request } from "../tools/e2e/api";
 import { admissionDifferential, applyAdmissionPolicies, compareCases, packVerdict, stackCases, withdrawAdmissionPolicies } from "../tools/e2e/admission";
 import { stackPolicyData } from "../components/platform/admission/data";
-import { builtPaths } from "../tools/e2e/controlPlane";
-import { freePort, Processes, until } from "../tools/e2e/processes";
+import { builtPaths, startApiServer } from "../tools/e2e/controlPlane";
+import { Processes } from "../tools/e2e/processes";
 
 const STACK = "test";
 const ROOT = path.resolve(__dirname, "..");
@@ -21,48 +19,12 @@ const ROOT = path.resolve(__dirname, "..");
 let procs: Processes | undefined;
 let api: ApiServer | undefined;
 
-async function startApiServer(p: Processes, etcdBin: string, apiBin: string): Promise<ApiServer> {
-    const [client, peer, secure] = [await freePort(), await freePort(), await freePort()];
-    const etcd = `http://127.0.0.1:${client}`;
-    p.start("etcd", etcdBin, [
-        "--data-dir", path.join(p.dir, "etcd"), "--name", "admission",
-        "--listen-client-urls", etcd, "--advertise-client-urls", etcd,
-        "--listen-peer-urls", `http://127.0.0.1:${peer}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peer}`,
-        "--initial-cluster", `admission=http://127.0.0.1:${peer}`, "--log-level", "warn",
-    ], { env: { PATH: process.env.PATH } }); // etcd reads ETCD_* variables as flags
-    const token = randomBytes(24).toString("hex");
-    const tokens = path.join(p.dir, "tokens.csv");
-    fs.writeFileSync(tokens, `${token},admission-admin,admission-admin,"system:masters"\n`, { mode: 0o600 });
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    fs.writeFileSync(path.join(p.dir, "sa.key"), privateKey.export({ type: "pkcs1", format: "pem" }), { mode: 0o600 });
-    fs.writeFileSync(path.join(p.dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
-    const certDir = path.join(p.dir, "certs");
-    p.start("kube-apiserver", apiBin, [
-        `--etcd-servers=${etcd}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${secure}`,
-        `--cert-dir=${certDir}`, `--token-auth-file=${tokens}`, "--authorization-mode=RBAC",
-        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-        `--service-account-key-file=${path.join(p.dir, "sa.pub")}`, `--service-account-signing-key-file=${path.join(p.dir, "sa.key")}`,
-        "--service-cluster-ip-range=10.96.0.0/12", "--profiling=false",
-    ]);
-    const crt = path.join(certDir, "apiserver.crt");
-    await until("the API server's serving certificate", 30_000, () => fs.existsSync(crt), () => p.checkAlive());
-    // No kubeconfig: nothing here runs kubectl.
-    const server: ApiServer = { url: `https://127.0.0.1:${secure}`, ca: fs.readFileSync(crt, "utf8"), token, kubeconfig: "" };
-    await until("the API server to be ready", 60_000, async () => {
-        try {
-            return (await request(server, "GET", "/readyz")).status === 200;
-        } catch {
-            return false;
-        }
-    }, () => p.checkAlive());
-    return server;
-}
 
 beforeAll(async () => {
     // The first run on a machine builds them (minutes); later runs find them in the cache.
-    const [etcdBin, apiBin] = builtPaths(["etcd", "kube-apiserver"]);
+    const [etcd, apiServer] = builtPaths(["etcd", "kube-apiserver"]);
     procs = new Processes("admission");
-    api = await startApiServer(procs, etcdBin, apiBin);
+    api = await startApiServer(procs, { etcd, "kube-apiserver": apiServer }, "admission");
 }, 900_000);
 
 afterAll(() => procs?.stopAll());

@@ -5,14 +5,11 @@
  * on every stack, must all hold. Then the checks themselves are shown able to fail: a namespace whose
  * annotation says one range while the checks expect another.
  */
-import { generateKeyPairSync, randomBytes } from "crypto";
-import * as fs from "fs";
-import * as path from "path";
 import { ID_RANGE_POLICY, idRangeBindingSpec, idRangeMetadata, idRangePolicySpec } from "../components/platform/IdRanges";
 import { ApiServer, request } from "../tools/e2e/api";
-import { builtPaths } from "../tools/e2e/controlPlane";
+import { builtPaths, startApiServer } from "../tools/e2e/controlPlane";
 import { idRangeChecks, RangedNamespace } from "../tools/e2e/idRanges";
-import { freePort, Processes, until } from "../tools/e2e/processes";
+import { Processes, until } from "../tools/e2e/processes";
 
 const QSERV: RangedNamespace = { name: "qserv", ids: { uids: "20000-20999", gids: "20000-20999" } };
 const NOTEBOOKS: RangedNamespace = { name: "jupyter-lsst", ids: { uids: "30000-39999", gids: "31000-31999" } };
@@ -21,42 +18,6 @@ const BROKEN = "broken-range";
 let procs: Processes | undefined;
 let api: ApiServer;
 
-/** etcd and the API server alone: admission needs nothing else, and the test creates the ServiceAccounts the controller-manager would. */
-async function startApiServer(p: Processes): Promise<ApiServer> {
-    const [etcd, apiServer] = builtPaths(["etcd", "kube-apiserver"]);
-    const [client, peer, secure] = await Promise.all([freePort(), freePort(), freePort()]);
-    const token = randomBytes(24).toString("hex");
-    fs.writeFileSync(path.join(p.dir, "tokens.csv"), `${token},id-ranges-test,id-ranges-test,"system:masters"\n`, { mode: 0o600 });
-    // The API server will not start without a service-account signer; nothing here issues tokens.
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    fs.writeFileSync(path.join(p.dir, "sa.key"), privateKey.export({ type: "pkcs1", format: "pem" }), { mode: 0o600 });
-    fs.writeFileSync(path.join(p.dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
-    p.start("etcd", etcd, [
-        "--data-dir", path.join(p.dir, "etcd"), "--name", "t",
-        "--listen-client-urls", `http://127.0.0.1:${client}`, "--advertise-client-urls", `http://127.0.0.1:${client}`,
-        "--listen-peer-urls", `http://127.0.0.1:${peer}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peer}`,
-        "--initial-cluster", `t=http://127.0.0.1:${peer}`, "--log-level", "warn",
-    ]);
-    const certDir = path.join(p.dir, "certs");
-    p.start("kube-apiserver", apiServer, [
-        `--etcd-servers=http://127.0.0.1:${client}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-        `--secure-port=${secure}`, `--cert-dir=${certDir}`, `--token-auth-file=${path.join(p.dir, "tokens.csv")}`,
-        "--authorization-mode=RBAC", "--service-cluster-ip-range=10.96.0.0/12", "--profiling=false",
-        "--service-account-issuer=https://kubernetes.default.svc", `--service-account-key-file=${path.join(p.dir, "sa.pub")}`,
-        `--service-account-signing-key-file=${path.join(p.dir, "sa.key")}`,
-    ]);
-    const crt = path.join(certDir, "apiserver.crt");
-    await until("the API server's serving certificate", 30_000, () => fs.existsSync(crt), () => p.checkAlive());
-    const server: ApiServer = { url: `https://127.0.0.1:${secure}`, ca: fs.readFileSync(crt, "utf8"), token, kubeconfig: "" };
-    await until("the API server to be ready", 30_000, async () => {
-        try {
-            return (await request(server, "GET", "/readyz")).status === 200;
-        } catch {
-            return false;
-        }
-    }, () => p.checkAlive());
-    return server;
-}
 
 async function created(what: string, apiPath: string, body: unknown): Promise<void> {
     const r = await request(api, "POST", apiPath, body);
@@ -84,7 +45,8 @@ const dryRunPod = (ns: string, runAs: number) => request(api, "POST", `/api/v1/n
 beforeAll(async () => {
     procs = new Processes("id-ranges-test");
     try {
-        api = await startApiServer(procs);
+        const [etcd, apiServer] = builtPaths(["etcd", "kube-apiserver"]);
+        api = await startApiServer(procs, { etcd, "kube-apiserver": apiServer }, "id-ranges");
         // The API server's own, which the controller-manager would otherwise make.
         await created("default's ServiceAccount", "/api/v1/namespaces/default/serviceaccounts", { metadata: { name: "default" } });
         for (const ns of [QSERV, NOTEBOOKS]) {

@@ -8,9 +8,8 @@
  */
 import { spawnSync } from "child_process";
 import { ApiServer, request } from "../tools/e2e/api";
-import { builtPaths } from "../tools/e2e/controlPlane";
+import { builtPaths, startApiServer } from "../tools/e2e/controlPlane";
 import { Processes } from "../tools/e2e/processes";
-import { startApiServer } from "./network-policies/apiServer";
 import * as path from "path";
 import { validateConfig } from "../config";
 import { RecordedResource } from "../tools/evaluate";
@@ -311,7 +310,7 @@ describe("the declared policies on the pinned kube-apiserver", () => {
         // The first run on a machine builds them (minutes); later runs find them in the cache.
         const [etcdBin, apiBin] = builtPaths(["etcd", "kube-apiserver"]);
         procs = new Processes("netpol");
-        api = await startApiServer(procs, etcdBin, apiBin);
+        api = await startApiServer(procs, { etcd: etcdBin, "kube-apiserver": apiBin }, "network-policies");
     }, 900_000);
     afterAll(() => procs?.stopAll());
 

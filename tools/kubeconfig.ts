@@ -19,6 +19,7 @@ import * as path from "path";
 import { validateConfig } from "../config";
 import { clusterCertificate } from "./kubeconfig/outputs";
 import { userKubeconfig } from "./kubeconfig/user";
+import { parseStackArgs } from "./stackArgs";
 import { InputError, readStackFile } from "./stackFile";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -36,39 +37,16 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args | "help" {
-    let stack: string | undefined;
-    let configFile: string | undefined;
-    let user = false;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "-h" || arg === "--help") {
-            return "help";
-        } else if (arg === "--config") {
-            const value = argv[++i];
-            if (!value) {
-                throw new InputError(`--config needs a value\n${USAGE}`);
-            }
-            configFile = path.resolve(value);
-        } else if (arg === "--user") {
-            user = true;
-        } else if (arg.startsWith("-") || stack !== undefined) {
-            throw new InputError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
-        } else {
-            stack = arg;
-        }
+    if (argv.includes("-h") || argv.includes("--help")) {
+        return "help";
     }
-    if (!stack || !/^[A-Za-z0-9_.-]+$/.test(stack)) {
-        throw new InputError(stack ? `${JSON.stringify(stack)} is not a stack name\n${USAGE}` : USAGE);
-    }
-    if (!user) {
+    const { stack, configFile, configGiven, switches } = parseStackArgs(argv, ["--user"], USAGE);
+    if (!switches.has("--user")) {
         throw new InputError(`only a person's kubeconfig is made here (--user)\n${USAGE}`);
     }
-    if (configFile === undefined) {
-        configFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
-        if (!fs.existsSync(configFile)) {
-            const known = fs.readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s) => s !== undefined);
-            throw new InputError(`${configFile}: no such stack file: stack ${JSON.stringify(stack)} is not one of ${known.join(", ")} (or give --config FILE)`);
-        }
+    if (!configGiven && !fs.existsSync(configFile)) {
+        const known = fs.readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s) => s !== undefined);
+        throw new InputError(`${configFile}: no such stack file: stack ${JSON.stringify(stack)} is not one of ${known.join(", ")} (or give --config FILE)`);
     }
     return { stack, configFile };
 }

@@ -23,14 +23,13 @@
  * needs neither stdin nor skopeo.
  */
 import * as fs from "fs";
-import * as path from "path";
 import { validateConfig } from "../config";
+import { parseStackArgs } from "./stackArgs";
 import { InputError, readStackFile } from "./stackFile";
 import { credentialSecrets, parseStackOutputs, RegistryCredentials, writeDestination } from "./mirror/credentials";
 import { MirrorStep, planLine, planMirror } from "./mirror/plan";
 import { Destination, findSkopeo, Skopeo } from "./mirror/skopeo";
 
-const ROOT = path.resolve(__dirname, "..");
 const USAGE = [
     "usage: pulumi stack output --json --show-secrets | npm run -s mirror -- <stack> [--config FILE]",
     "       npm run -s mirror -- <stack> [--config FILE] --dry-run",
@@ -45,29 +44,8 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-    let stack: string | undefined;
-    let configFile: string | undefined;
-    let dryRun = false;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "--config") {
-            const value = argv[++i];
-            if (!value) {
-                throw new InputError(`--config needs a value\n${USAGE}`);
-            }
-            configFile = path.resolve(value);
-        } else if (arg === "--dry-run") {
-            dryRun = true;
-        } else if (arg.startsWith("-") || stack !== undefined) {
-            throw new InputError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
-        } else {
-            stack = arg;
-        }
-    }
-    if (!stack || !/^[A-Za-z0-9_.-]+$/.test(stack)) {
-        throw new InputError(stack ? `${JSON.stringify(stack)} is not a stack name\n${USAGE}` : USAGE);
-    }
-    return { stack, configFile: configFile ?? path.join(ROOT, `Pulumi.${stack}.yaml`), dryRun };
+    const { stack, configFile, switches } = parseStackArgs(argv, ["--dry-run"], USAGE);
+    return { stack, configFile, dryRun: switches.has("--dry-run") };
 }
 
 type Outcome = { readonly done: "copied" | "present"; readonly digest: string } | { readonly failed: string; readonly registry?: boolean };

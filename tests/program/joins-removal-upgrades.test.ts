@@ -292,10 +292,12 @@ describe.each(STACKS)("upgrades on stack %s", (stack: StackName) => {
                 return JSON.stringify(old.inputs) !== JSON.stringify(r.inputs);
             })
             .map((r) => r.name);
-        // ControlPlaneConfig's kubeadm.yaml names the pin: it runs again once its node is upgraded.
+        // ControlPlaneConfig's kubeadm.yaml names the pin: it runs again once its node is upgraded; so
+        // does the certificate check, as the upgrade renewed the certificates.
         const expected = cluster.nodes.flatMap((n) => [`${cluster.name}-${n.name}-prepare`,
             ...["drain", "run", "uncordon"].map((s) => `${cluster.name}-${n.name}-upgrade-${s}`),
-            ...(n.role === "control-plane" && !n.unreachable ? [`${cluster.name}-${n.name}-api-config-run`] : [])]);
+            ...(n.role === "control-plane" && !n.unreachable
+                ? [`${cluster.name}-${n.name}-api-config-run`, `${cluster.name}-${n.name}-cert-expiry-run`] : [])]);
         // init, joins and the kubeconfig readback ignore their stdin: kubeadm init never runs a second time.
         const moved = changedNames.filter((n) => !expected.includes(n));
         expect(moved.every((n) => /-(init|join-run|join-token|kubeconfig)$/.test(n))).toBe(true);

@@ -90,31 +90,43 @@ export interface TierControlPlane extends ApiServer {
     readonly etcd: string;
 }
 
-/** Starts the control plane in a subdirectory NAME of PROCS' directory and waits until it is ready. */
-export async function startControlPlane(procs: Processes, tools: Record<Tool, string>, name: string, opts: ControlPlaneOptions): Promise<TierControlPlane> {
+/** What the API server alone needs: the Service network (default 10.96.0.0/12) and more flags (default none). */
+export interface ApiServerOptions {
+    readonly serviceCidr?: string;
+    readonly apiServerFlags?: readonly string[];
+}
+
+/**
+ * etcd and the API server alone (RBAC and Node authorization, Pod Security admission, a static admin
+ * token, a service-account signer), in a subdirectory NAME of PROCS' directory, ready when it returns:
+ * for the suites that need only the API server's own judgement (admission policies, validation).
+ */
+export async function startApiServer(procs: Processes, bins: { etcd: string; "kube-apiserver": string }, name: string,
+    opts: ApiServerOptions = {}): Promise<TierControlPlane & { readonly dir: string; readonly crt: string }> {
     const dir = path.join(procs.dir, name);
     fs.mkdirSync(dir, { recursive: true });
-    const [etcdClient, etcdPeer, secure, kcmPort, schedPort, kwokPort] = await Promise.all(Array.from({ length: 6 }, freePort));
+    const [etcdClient, etcdPeer, secure] = await Promise.all(Array.from({ length: 3 }, freePort));
     const token = randomBytes(24).toString("hex");
     fs.writeFileSync(path.join(dir, "tokens.csv"), `${token},lsst-k8s-e2e-admin,e2e-admin,"system:masters"\n`, { mode: 0o600 });
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     fs.writeFileSync(path.join(dir, "sa.key"), privateKey.export({ type: "pkcs1", format: "pem" }), { mode: 0o600 });
     fs.writeFileSync(path.join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
 
-    procs.start(`${name}-etcd`, tools.etcd, [
+    // etcd reads ETCD_* variables as flags: it gets none of ours.
+    procs.start(`${name}-etcd`, bins.etcd, [
         "--data-dir", path.join(dir, "etcd"), "--name", "e2e",
         "--listen-client-urls", `http://127.0.0.1:${etcdClient}`, "--advertise-client-urls", `http://127.0.0.1:${etcdClient}`,
         "--listen-peer-urls", `http://127.0.0.1:${etcdPeer}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${etcdPeer}`,
         "--initial-cluster", `e2e=http://127.0.0.1:${etcdPeer}`, "--log-level", "warn",
-    ]);
+    ], { env: { PATH: process.env.PATH } });
     const certDir = path.join(dir, "certs");
-    procs.start(`${name}-kube-apiserver`, tools["kube-apiserver"], [
+    procs.start(`${name}-kube-apiserver`, bins["kube-apiserver"], [
         `--etcd-servers=http://127.0.0.1:${etcdClient}`,
         "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${secure}`, `--cert-dir=${certDir}`,
         `--token-auth-file=${path.join(dir, "tokens.csv")}`, "--authorization-mode=Node,RBAC",
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         `--service-account-key-file=${path.join(dir, "sa.pub")}`, `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
-        `--service-cluster-ip-range=${opts.serviceCidr}`, "--allow-privileged=true", "--enable-admission-plugins=NodeRestriction",
+        `--service-cluster-ip-range=${opts.serviceCidr ?? "10.96.0.0/12"}`, "--allow-privileged=true", "--enable-admission-plugins=NodeRestriction",
         "--profiling=false", ...(opts.apiServerFlags ?? []),
     ]);
     const crt = path.join(certDir, "apiserver.crt");
@@ -128,7 +140,7 @@ export async function startControlPlane(procs: Processes, tools: Record<Tool, st
         users: [{ name: "admin", user: { token } }],
         contexts: [{ name: "e2e", context: { cluster: "e2e", user: "admin" } }],
     }), { mode: 0o600 });
-    const api: TierControlPlane = { url, ca, token, kubeconfig, etcd: `http://127.0.0.1:${etcdClient}` };
+    const api = { url, ca, token, kubeconfig, etcd: `http://127.0.0.1:${etcdClient}`, dir, crt };
     await until("the API server to be ready", 90_000, async () => {
         try {
             return (await request(api, "GET", "/readyz")).status === 200;
@@ -136,6 +148,14 @@ export async function startControlPlane(procs: Processes, tools: Record<Tool, st
             return false;
         }
     }, () => procs.checkAlive());
+    return api;
+}
+
+/** Starts the control plane in a subdirectory NAME of PROCS' directory and waits until it is ready. */
+export async function startControlPlane(procs: Processes, tools: Record<Tool, string>, name: string, opts: ControlPlaneOptions): Promise<TierControlPlane> {
+    const { dir, crt, ...api } = await startApiServer(procs, tools, name, opts);
+    const { kubeconfig } = api;
+    const [kcmPort, schedPort, kwokPort] = await Promise.all(Array.from({ length: 3 }, freePort));
 
     procs.start(`${name}-kube-controller-manager`, tools["kube-controller-manager"], [
         `--kubeconfig=${kubeconfig}`, "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${kcmPort}`,
