@@ -5,7 +5,10 @@
  */
 import { PROJECT } from "../config";
 import { evaluate, Evaluation, MockOutputs, RecordedResource } from "../tools/evaluate";
+import * as pulumi from "@pulumi/pulumi";
 import { kubeType, podSpecOf } from "../policies/lib/kube";
+import { PackConfig, runPolicies } from "../policies/lib/runner";
+import { policies } from "../policies/policies";
 import { rawStack } from "./rawStack";
 
 export { FAKE_SSH_KEY, REPO } from "./rawStack";
@@ -144,4 +147,34 @@ export function declaredPods(e: Evaluation): DeclaredPod[] {
         const images = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c: { image: string }) => c.image);
         return [{ resource, spec, images }];
     });
+}
+
+/**
+ * The pack's violations of RESOURCES (their Kubernetes ones) under STACK's policy config with every
+ * exemption and approval removed: a component that needs none passes on its own merits.
+ */
+export async function strictPackViolations(stack: StackName, resources: readonly RecordedResource[]): Promise<[string, string][]> {
+    const config = require(`../policies/config/${stack}.json`) as PackConfig;
+    const bare = Object.fromEntries(Object.entries(config).map(([k, v]) => {
+        if (typeof v !== "object" || v === null) {
+            return [k, v];
+        }
+        const { exemptions: _e, approved: _a, ...rest } = v as Record<string, unknown>;
+        return [k, rest];
+    }));
+    const subjects = resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
+    return (await runPolicies(policies, subjects, bare)).map((v): [string, string] => [v.policy, v.message]);
+}
+
+/** Pulumi's mocks, recording each resource's inputs by name: what a component sends, for the sandbox suites. */
+export async function recordingMocks(): Promise<Map<string, Record<string, unknown>>> {
+    const inputs = new Map<string, Record<string, unknown>>();
+    await pulumi.runtime.setMocks({
+        newResource: (args) => {
+            inputs.set(args.name, args.inputs);
+            return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: (args) => args.inputs,
+    }, "lsst-k8s", "test", false);
+    return inputs;
 }

@@ -4,6 +4,7 @@
  * `pulumi up` sends; and stdin is a secret, as the encryption key is in it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { recordingMocks } from "../harness";
 import { bootstrapCommand, decodeBundle, encodeBundle } from "../../components/hosts/bundle";
 import { ControlPlaneConfig } from "../../components/hosts/ControlPlaneConfig";
 import { ClusterConfig, NodeConfig } from "../../config";
@@ -21,14 +22,7 @@ describe("the bundles these suites run are the ones ControlPlaneConfig sends", (
         ["another of dev's control planes", DEV, CONTROL_PLANE],
         ["a control plane of dev without OIDC", NO_OIDC, CONTROL_PLANE],
     ] as [string, ClusterConfig, NodeConfig][])("%s: byte for byte, a secret, on create and on update", async (_, cluster, node) => {
-        const inputs = new Map<string, Record<string, unknown>>();
-        await pulumi.runtime.setMocks({
-            newResource: (args) => {
-                inputs.set(args.name, args.inputs);
-                return { id: `${args.name}-id`, state: args.inputs };
-            },
-            call: (args) => args.inputs,
-        }, "lsst-k8s", "test", false);
+        const inputs = await recordingMocks();
 
         new ControlPlaneConfig("sandbox", {
             cluster,

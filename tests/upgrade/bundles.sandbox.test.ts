@@ -3,6 +3,7 @@
  * NodeUpgrade puts on stdin, so that what the sandbox proves holds for what `pulumi up` sends.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { recordingMocks } from "../harness";
 import { bootstrapCommand, Bundle, decodeBundle } from "../../components/hosts/bundle";
 import { NodeUpgrade } from "../../components/hosts/NodeUpgrade";
 import { ClusterConfig, NodeConfig } from "../../config";
@@ -21,14 +22,7 @@ describe("the bundles these suites run are the ones NodeUpgrade sends", () => {
         ["another control plane", DEV, CONTROL_PLANE, false, "control-plane"],
         ["a worker", TEST, WORKER, false, "worker"],
     ] as [string, ClusterConfig, NodeConfig, boolean, UpgradeRole][])("%s: drain, run and uncordon, byte for byte, each the update of a no-op create", async (_, cluster, node, first, role) => {
-        const inputs = new Map<string, Record<string, unknown>>();
-        await pulumi.runtime.setMocks({
-            newResource: (args) => {
-                inputs.set(args.name, args.inputs);
-                return { id: `${args.name}-id`, state: args.inputs };
-            },
-            call: (args) => args.inputs,
-        }, "lsst-k8s", "test", false);
+        const inputs = await recordingMocks();
 
         const cp = firstControlPlane(cluster);
         new NodeUpgrade("sandbox", {
