@@ -185,7 +185,11 @@ export async function applyStack(kubectlBin: string, api: ApiServer, declared: D
             }
         }
     }
-    const claims = ((await request(api, "GET", "/api/v1/persistentvolumeclaims")).body.items ?? []) as Record<string, any>[];
+    // The binder syncs every second, and the workloads may be ready before it has bound a volume the
+    // tier made for a claim a moment ago.
+    const allClaims = async () => ((await request(api, "GET", "/api/v1/persistentvolumeclaims")).body.items ?? []) as Record<string, any>[];
+    await until("every claim to be bound", 30_000, async () => (await allClaims()).every((c) => c.status?.phase === "Bound")).catch(() => undefined);
+    const claims = await allClaims();
     for (const c of claims.filter((x) => x.status?.phase !== "Bound")) {
         problems.push(`${declared.stack}: claim ${c.metadata.namespace}/${c.metadata.name} is ${c.status?.phase ?? "unknown"}, not Bound`);
     }

@@ -158,16 +158,28 @@ function run(bin: string, args: string[]): Promise<{ code: number; out: string }
     });
 }
 
+/** can-i prints yes or no and exits 0 or 1; anything else is a failure to ask. */
+function answered({ code, out }: { code: number; out: string }): boolean {
+    const answer = out.split("\n").pop();
+    return (answer === "yes" && code === 0) || (answer === "no" && code === 1);
+}
+
 /** Asks every question; the wrong answers, one line each. */
 export async function askAll(kubectlBin: string, api: ApiServer, questions: readonly RbacQuestion[]): Promise<string[]> {
-    const answers = await pool(questions, 4, (question) => run(kubectlBin, ["--kubeconfig", api.kubeconfig, ...canIArgs(question)]));
+    // A kubectl that ends without its usual status (seen once in a cold run: "yes" and no exit code) is
+    // asked once more; an answer, yes or no, is never asked again.
+    const ask = async (question: RbacQuestion) => {
+        const args = ["--kubeconfig", api.kubeconfig, ...canIArgs(question)];
+        const first = await run(kubectlBin, args);
+        return answered(first) ? first : run(kubectlBin, args);
+    };
+    const answers = await pool(questions, 4, ask);
     const wrong: string[] = [];
     for (const [i, question] of questions.entries()) {
         const { code, out } = answers[i];
-        // can-i prints yes or no and exits 0 or 1; anything else is a failure to ask.
         const answer = out.split("\n").pop();
-        if (!(answer === "yes" && code === 0) && !(answer === "no" && code === 1)) {
-            wrong.push(`kubectl ${canIArgs(question).join(" ")}: could not ask: ${out}`);
+        if (!answered(answers[i])) {
+            wrong.push(`kubectl ${canIArgs(question).join(" ")}: could not ask (exit ${code}): ${out}`);
         } else if ((answer === "yes") !== question.expected) {
             wrong.push(`${question.actor} ${question.verb} ${question.resource}${question.namespace ? ` in ${question.namespace === "*" ? "every namespace" : question.namespace}` : ""}: ` +
                 `the API server says ${answer}, the technotes ${question.expected ? "yes" : "no"}`);

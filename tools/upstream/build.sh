@@ -6,8 +6,8 @@
 #                                              building it first if it is missing (progress then
 #                                              goes to stderr, so stdout holds only the paths)
 #
-# NAMEs: kube-apiserver kube-controller-manager kube-scheduler kubectl kubeadm etcd kwok (`all`), and
-# pulumi (the CLI, for `npm run e2e -- engine`; not in `all`, which is what the tests need).
+# NAMEs: kube-apiserver kube-controller-manager kube-scheduler kubectl kubeadm etcd kwok pulumi (`all`,
+# what the tests need: pulumi is the CLI, for tests/workflow.test.ts and `npm run e2e -- engine`).
 # Each tool is built from its wrapper module in this folder (kubernetes/, etcd/, kwok/: a go.mod
 # with `tool` lines and a committed go.sum; no upstream source is kept here), from any cwd.
 #
@@ -54,8 +54,8 @@ export GOFLAGS="-mod=readonly -modcacherw"
 export GOWORK=off
 export CGO_ENABLED=0
 
-all_tools=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubeadm etcd kwok)
-known_tools=("${all_tools[@]}" pulumi)
+all_tools=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubeadm etcd kwok pulumi)
+known_tools=("${all_tools[@]}")
 
 exec 3>&1
 die() { echo "build.sh: $*" >&2; exit 1; }
