@@ -7,8 +7,8 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
-import * as net from "net";
 import * as path from "path";
+import { freePort } from "../../tools/e2e/processes";
 import { ProgramRegistry } from "./registry";
 
 export type Instance = "reader" | "writer";
@@ -31,18 +31,6 @@ export function onPath(cmd: string): string | undefined {
         }
     }
     return undefined;
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
 }
 
 export class LocalRegistry {
