@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { ClusterConfig, NodeConfig, NodeRole } from "../config";
 import {
     CertificateCheck, certificatesExpire, ControlPlane, ControlPlaneConfig, deployProblems, joinedBefore, nodeConnection, NodeJoin, NodePrep,
-    NodeUpgrade, PreviousDeploy, previousCertificateExpiry, RegistryTrust,
+    NodeUpgrade, PreviousDeploy, previousCertificateExpiry, RegistryTrust, upgradeOrder,
 } from "./hosts";
 import { Overlay, Platform } from "./platform";
 
@@ -105,24 +105,26 @@ export class Cluster extends pulumi.ComponentResource {
             dependsOn: [preparations[first.name].command],
         }, { parent: this });
 
-        // Upgrades run one node at a time (drain, upgrade, uncordon), each after its own preparation has
-        // switched the package repository: the first control plane, then the other control planes, then
-        // the workers. The first control plane's comes before any join, so a node added in the same
-        // deploy as a new pin joins a control plane already at that pin (a kubelet is never newer than
-        // the API server).
+        // Upgrades drain one batch at a time (upgradeOrder.ts): the first control plane, the other control
+        // planes one by one, then the workers `upgrade.workersAtOnce` at a time. Their steps run nothing
+        // when created, so on a first deploy waiting for them costs nothing; on a pin change, joins wait
+        // for the control planes' upgrades, so a node added with a new pin joins control planes already
+        // at it (a kubelet is never newer than the API server). The dependencies are plain lists: an
+        // output whose value holds resources makes the SDK walk the resource graph each time it resolves.
         const upgrades: Record<string, NodeUpgrade> = {};
-        const upgrade = (node: NodeConfig, member: pulumi.Resource, after?: pulumi.Resource) => {
+        const upgrade = (node: NodeConfig, member: pulumi.Resource, after: pulumi.Resource[]) => {
             upgrades[node.name] = new NodeUpgrade(`${name}-${node.name}-upgrade`, {
                 node,
                 first: node === first,
                 connection: connection[node.name],
                 controlPlaneConnection: connection[first.name],
                 version,
-                dependsOn: [preparations[node.name].command, member, ...(after ? [after] : [])],
+                dependsOn: [preparations[node.name].command, member, ...after],
             }, { parent: this });
             return upgrades[node.name].done;
         };
-        const firstUpgraded = upgrade(first, this.controlPlane.init);
+        const order = upgradeOrder(config);
+        const firstUpgraded = [upgrade(first, this.controlPlane.init, [])];
 
         // init → control-plane joins, one at a time (etcd grows by one member at a time) → workers, all
         // at once. Nothing else is serialised.
@@ -144,25 +146,19 @@ export class Cluster extends pulumi.ComponentResource {
             // The first control plane's reset is deleted only after every node's drain and reset.
             dependsOn: [preparations[node.name].command, this.controlPlane.reset, ...after],
         });
-        let previous: pulumi.Resource = firstUpgraded;
+        let previous: pulumi.Resource = this.controlPlane.init;
         for (const node of config.nodes.filter((n) => n.role === "control-plane" && n !== first)) {
-            joins[node.name] = new NodeJoin(`${name}-${node.name}-join`, joinArgs(node, [previous]), { parent: this });
+            joins[node.name] = new NodeJoin(`${name}-${node.name}-join`, joinArgs(node, [previous, ...firstUpgraded]), { parent: this });
             previous = joins[node.name].join;
         }
+        const controlPlanesUpgraded = order.controlPlanes.reduce((after, node) => [upgrade(node, joins[node.name].join, after)], firstUpgraded);
         for (const node of config.nodes.filter((n) => n.role === "worker")) {
-            joins[node.name] = new NodeJoin(`${name}-${node.name}-join`, joinArgs(node, [previous]), { parent: this });
+            joins[node.name] = new NodeJoin(`${name}-${node.name}-join`, joinArgs(node, [previous, ...controlPlanesUpgraded]), { parent: this });
         }
         this.joins = joins;
         this.joinedNodes = pulumi.all([this.controlPlane.init.id.apply(() => first.name),
             ...Object.entries(joins).map(([n, j]) => j.join.id.apply(() => n))]);
-
-        // A node marked unreachable takes no part: nothing may dial it.
-        let last = firstUpgraded;
-        const controlPlanesFirst = [...config.nodes.filter((n) => n.role === "control-plane" && n !== first),
-            ...config.nodes.filter((n) => n.role === "worker")].filter((n) => !n.unreachable);
-        for (const node of controlPlanesFirst) {
-            last = upgrade(node, joins[node.name].join, last);
-        }
+        order.workerBatches.reduce((after, batch) => batch.map((node) => upgrade(node, joins[node.name].join, after)), controlPlanesUpgraded);
         this.upgrades = upgrades;
 
         // The API server's own files, kept current one control plane at a time, each after its node is

@@ -6,7 +6,7 @@ import { nodes } from "./nodes";
 import { oidc } from "./oidc";
 import { quote, ref } from "./problems";
 import { ssh } from "./ssh";
-import { ALWAYS, CIDR_PATTERN, DNS_LABEL, isHost, isIPv4, isPort, isRecord, record, text } from "./values";
+import { ALWAYS, CIDR_PATTERN, DNS_LABEL, isHost, isIPv4, isPort, isRecord, record, text, whole } from "./values";
 
 const kubernetesVersion = text().transform((s, ctx) => {
     const v = parseVersion(s);
@@ -75,6 +75,13 @@ const networks = record({
     }
 }, ALWAYS);
 
+/** How a pin change rolls through the nodes (technote 000 "Maintenance"). */
+const upgrade = record({
+    workersAtOnce: whole(1, 10000).default(1).meta({
+        description: "How many workers are drained and upgraded at once (kubespray's serial); control planes always go one at a time; default 1.",
+    }),
+});
+
 export const cluster = record({
     name: text(DNS_LABEL, "is not a DNS-1123 label").meta({ description: "The cluster's name (DNS-1123 label): every resource's name derives from it." }),
     kubernetesVersion,
@@ -83,6 +90,7 @@ export const cluster = record({
     ssh,
     nodes,
     oidc: oidc.optional().meta({ description: "How people log in: the OpenID Connect provider the API server trusts; absent, only the admin kubeconfig." }),
+    upgrade: upgrade.default({ workersAtOnce: 1 }).meta({ description: "How a pin change rolls through the nodes; default one worker at a time." }),
 }).superRefine((value: unknown, ctx) => {
     const pods = isRecord(value) && isRecord(value.networks) ? validCidr(value.networks.pods) : undefined;
     const count = isRecord(value) && Array.isArray(value.nodes) ? value.nodes.length : 0;

@@ -50,7 +50,7 @@ describe("schema/stack.schema.json", () => {
     it("describes every key an editor completes", () => {
         const schema = JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8"));
         const cluster = schema.properties.config.properties[`${PROJECT}:cluster`];
-        expect(Object.keys(cluster.properties)).toEqual(["name", "kubernetesVersion", "controlPlaneEndpoint", "networks", "ssh", "nodes", "oidc"]);
+        expect(Object.keys(cluster.properties)).toEqual(["name", "kubernetesVersion", "controlPlaneEndpoint", "networks", "ssh", "nodes", "oidc", "upgrade"]);
         expect(cluster.additionalProperties).toBe(false);
         const node = cluster.properties.nodes.items;
         expect(node.properties.role.enum).toEqual(["control-plane", "worker"]);

@@ -25,13 +25,12 @@ export interface NodeUpgradeArgs {
     readonly drainTimeout?: string;
 }
 
-/** The no-op create of an upgrade step: it only stores the bundle; the step's work runs on update. */
-const STORE_ONLY = "cat >/dev/null";
-
 /**
  * Moves one node to a new version pin (technote 000 "Maintenance"): drain from the first control plane,
- * upgrade.sh on the node, uncordon. Each step does nothing when first created and runs when its inputs
- * change, that is when the pin changes; the Cluster chains nodes so exactly one is out at a time.
+ * upgrade.sh on the node, uncordon. Each step has no create command, so creating it runs nothing, not
+ * even an SSH session (the provider only stores its inputs), and it runs when its inputs change, that
+ * is when the pin or the upgrade's own scripts change; the Cluster chains the nodes in batches
+ * (upgradeOrder.ts).
  */
 export class NodeUpgrade extends pulumi.ComponentResource {
     /** The last step; the next node's upgrade waits for it. */
@@ -45,7 +44,6 @@ export class NodeUpgrade extends pulumi.ComponentResource {
         const step = (suffix: string, connection: remote.ConnectionArgs, stdin: pulumi.Input<string>, after: pulumi.Input<pulumi.Resource>[] | undefined) =>
             new command.remote.Command(`${name}-${suffix}`, {
                 connection,
-                create: STORE_ONLY,
                 update: bootstrapCommand(),
                 stdin,
             }, { parent: this, dependsOn: after, customTimeouts: { update: "40m" } });

@@ -10,3 +10,4 @@ export * from "./RegistryTrust";
 export * from "./connection";
 export * from "./identity";
 export * from "./versions";
+export * from "./upgradeOrder";

@@ -51,15 +51,15 @@ export interface DeleteActionArgs {
 
 /**
  * A remote action that runs only when its resource is deleted (a drain, a reset), apart from the run-once
- * command it undoes: its create only stores the bundle, and a changed bundle is stored again by an
- * update that runs nothing more, so the delete always runs the scripts of the last deploy. A replace
+ * command it undoes: it has no create command, so its create only stores the bundle (no SSH session),
+ * and a changed bundle is stored again by an update that runs nothing either, so the delete always
+ * runs the scripts of the last deploy. A replace
  * deletes first: one that runs while the host is still wanted then fails in the script's own checks
  * and changes nothing, where a replacement created first would be left beside a pending delete.
  */
 export function deleteAction(name: string, args: DeleteActionArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
     return new command.remote.Command(name, {
         connection: args.connection,
-        create: "cat >/dev/null",
         delete: bootstrapCommand(args.entry),
         stdin: args.stdin,
     }, { ...opts, deleteBeforeReplace: true, customTimeouts: { delete: args.timeout ?? "20m" } });

@@ -1,5 +1,5 @@
 /**
- * cluster.name, cluster.kubernetesVersion, cluster.networks and cluster.controlPlaneEndpoint, one test per rule.
+ * cluster.name, cluster.kubernetesVersion, cluster.networks, cluster.controlPlaneEndpoint and cluster.upgrade, one test per rule.
  */
 import { NEWEST_MINOR, OLDEST_MINOR } from "../../components/hosts/versions";
 import { accepted, problemsOf, WINDOW } from "./rules";
@@ -150,5 +150,31 @@ describe("cluster.controlPlaneEndpoint", () => {
         expect(accepted((c) => {
             c.controlPlaneEndpoint = "k8s:65535";
         }).controlPlaneEndpoint).toEqual({ host: "k8s", port: 65535, text: "k8s:65535" });
+    });
+});
+
+describe("cluster.upgrade", () => {
+    it("drains one worker at a time when the stack says nothing", () => {
+        expect(accepted((c) => {
+            delete c.upgrade;
+        }).upgrade).toEqual({ workersAtOnce: 1 });
+    });
+
+    it.each([0, 10001, 2.5, "3"])("refuses workersAtOnce %j", (n) => {
+        expect(problemsOf((c) => {
+            c.upgrade = { workersAtOnce: n };
+        })).toEqual([`cluster.upgrade.workersAtOnce: ${JSON.stringify(n)} is not a whole number from 1 to 10000`]);
+    });
+
+    it("refuses a key it does not know", () => {
+        expect(problemsOf((c) => {
+            c.upgrade = { serial: 2 };
+        })).toEqual([expect.stringMatching(/^cluster\.upgrade\.serial: unknown key/)]);
+    });
+
+    it("accepts a batch as large as the limit", () => {
+        expect(accepted((c) => {
+            c.upgrade = { workersAtOnce: 10000 };
+        }).upgrade.workersAtOnce).toBe(10000);
     });
 });

@@ -111,6 +111,7 @@ describe("the baseline used by the rule tests", () => {
             controlPlaneEndpoint: { host: "k8s.example.org", port: 6443, text: "k8s.example.org:6443" },
             networks: { nodes: "10.0.0.0/24", pods: "10.32.0.0/12", services: "10.96.0.0/12" },
             ssh: { user: "root", port: 22, dialErrorLimit: 30, perDialTimeout: 15 },
+            upgrade: { workersAtOnce: 1 },
             nodes: [
                 { name: "cp1", role: "control-plane", address: "10.0.0.11", hostKey: ED25519, unreachable: false },
                 { name: "w1", role: "worker", address: "10.0.0.21", unreachable: false },
