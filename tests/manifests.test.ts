@@ -140,6 +140,17 @@ describe("mapping keys as sigs.k8s.io/yaml makes them strings", () => {
         expect(Object.keys(v)).toEqual(["__proto__"]);
         expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
+
+    // Mappings of string keys only take a shorter path (no key can collide); both keep __proto__ as data.
+    it.each([
+        ["a: 1\n__proto__: {x: z}\nb: 2\n", ["a", "__proto__", "b"]],
+        ["1: a\n__proto__: {x: z}\n", ["1", "__proto__"]],
+    ])("keeps __proto__ as an ordinary key among others in %p", (text, keys) => {
+        const v = doc(text) as Record<string, unknown>;
+        expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+        expect(Object.keys(v)).toEqual(keys);
+        expect(Object.getOwnPropertyDescriptor(v, "__proto__")?.value).toEqual({ x: "z" });
+    });
 });
 
 describe("<< merge keys in go-yaml v2's order", () => {

@@ -3,12 +3,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { REPO } from "./harness";
+import { npmScript } from "../tools/build/scripts";
 
 const FIXTURES = "tests/fixtures/manifests";
 
 /** Runs `npm run policy -- ...` minus npm, from the repository root. */
 function policy(...args: string[]) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "tools/policy.ts"), ...args], {
+    return spawnSync(process.execPath, [...npmScript("policy"), ...args], {
         cwd: REPO,
         encoding: "utf8",
     });

@@ -7,8 +7,8 @@
  * Exit 0: no mandatory violation. Exit 1: at least one. Exit 2: bad arguments, or an unreadable or
  * malformed file (named), in which case nothing is checked.
  */
-import { check, isBlocking, readManifests, readPackConfig, subjectLabel, subjectOf } from "./policyCheck";
-import { InputError } from "./stackFile";
+import { check, isBlocking, readManifests, readPackConfig, subjectOf, violationLabeller } from "./policyCheck";
+import { InputError } from "./inputs";
 
 const USAGE = "usage: npm run policy -- check [--stack NAME] FILE...";
 
@@ -40,9 +40,9 @@ async function main(argv: string[]): Promise<number> {
         const inputs = files.map((file) => ({ file, subjects: readManifests(file).map(subjectOf) }));
         let blocking = 0;
         for (const { file, subjects } of inputs) {
+            const labelOf = violationLabeller(subjects);
             for (const v of await check(subjects, config)) {
-                const subject = subjects.find((s) => s.urn === v.urn);
-                const label = subject ? subjectLabel(subject) : "stack";
+                const label = labelOf(v.urn);
                 const level = isBlocking(v) ? "" : ` (${v.enforcementLevel})`;
                 process.stdout.write(`${file}: ${label}: ${v.policy}: ${v.message}${level}\n`);
                 blocking += isBlocking(v) ? 1 : 0;

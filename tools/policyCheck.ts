@@ -46,6 +46,23 @@ export function subjectLabel(s: Subject): string {
     return t ? describeObject(t, s.props) : `${s.type}::${s.name}`;
 }
 
+/**
+ * Labels violations by URN: "Kind/namespace/name" of the first subject with that URN (objects of the
+ * same kind, namespace and name share one), "stack" for a finding about no subject.
+ */
+export function violationLabeller(subjects: readonly Subject[]): (urn: string | undefined) => string {
+    const byUrn = new Map<string, Subject>();
+    for (const s of subjects) {
+        if (!byUrn.has(s.urn)) {
+            byUrn.set(s.urn, s);
+        }
+    }
+    return (urn) => {
+        const subject = urn === undefined ? undefined : byUrn.get(urn);
+        return subject ? subjectLabel(subject) : "stack";
+    };
+}
+
 export async function check(subjects: readonly Subject[], config: PackConfig): Promise<Violation[]> {
     return runPolicies(policies, subjects, config);
 }

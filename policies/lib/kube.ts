@@ -17,8 +17,20 @@ export interface KubeType {
     readonly patch: boolean;
 }
 
+/** Every type parsed so far: each policy asks for each object's type, and a file holds few. */
+const KUBE_TYPES = new Map<string, KubeType | undefined>();
+
 /** Parses "kubernetes:apps/v1:Deployment" (and its Patch); undefined for anything else. */
 export function kubeType(type: string): KubeType | undefined {
+    if (KUBE_TYPES.has(type)) {
+        return KUBE_TYPES.get(type);
+    }
+    const t = parseKubeType(type);
+    KUBE_TYPES.set(type, t && Object.freeze(t));
+    return t;
+}
+
+function parseKubeType(type: string): KubeType | undefined {
     const m = /^kubernetes:([^/:]+)\/([^:]+):(\w+)$/.exec(type);
     if (!m) {
         return undefined;

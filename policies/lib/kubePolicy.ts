@@ -31,6 +31,9 @@ export interface KubePolicyDefinition<C extends KubePolicyConfig> {
 }
 
 export function kubePolicy<C extends KubePolicyConfig>(def: KubePolicyDefinition<C>): ResourceValidationPolicy {
+    // The offline runner hands every object the same config object: merge the defaults in once for it.
+    let given: Partial<C> | undefined;
+    let merged: C | undefined;
     return {
         name: def.name,
         description: def.description,
@@ -41,7 +44,12 @@ export function kubePolicy<C extends KubePolicyConfig>(def: KubePolicyDefinition
             if (!t || !def.applies(t)) {
                 return;
             }
-            const config = { ...def.defaults, ...args.getConfig<Partial<C>>() } as C;
+            const own = args.getConfig<Partial<C>>();
+            if (merged === undefined || own !== given) {
+                given = own;
+                merged = { ...def.defaults, ...own } as C;
+            }
+            const config = merged;
             if (exemptionFor(config.exemptions, t, args.props)) {
                 return;
             }

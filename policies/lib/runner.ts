@@ -47,55 +47,93 @@ function configOf(policy: Policy, config: PackConfig): Record<string, unknown> {
     return rest;
 }
 
+/** Whether withoutUnknowns has to change anything: an unknown inside, or an object that is not plain. */
+function needsCleaning(value: unknown): boolean {
+    if (value === UNKNOWN) {
+        return true;
+    }
+    if (typeof value !== "object" || value === null) {
+        return false;
+    }
+    if (Array.isArray(value)) {
+        return Object.getPrototypeOf(value) !== Array.prototype || value.some(needsCleaning);
+    }
+    if (Object.getPrototypeOf(value) !== Object.prototype) {
+        return true;
+    }
+    for (const key in value) {
+        if (needsCleaning((value as Record<string, unknown>)[key])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /** Unknown values become undefined, as the engine hands them to policies during a preview. */
-function withoutUnknowns(value: unknown): unknown {
+function copyWithoutUnknowns(value: unknown): unknown {
     if (value === UNKNOWN) {
         return undefined;
     }
     if (Array.isArray(value)) {
-        return value.map(withoutUnknowns);
+        return value.map(copyWithoutUnknowns);
     }
     if (value && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutUnknowns(v)]));
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copyWithoutUnknowns(v)]));
     }
     return value;
 }
 
+/** The value cleaned of unknowns; plain data without one is handed on as it is (policies only read it). */
+function withoutUnknowns(value: unknown): unknown {
+    return needsCleaning(value) ? copyWithoutUnknowns(value) : value;
+}
+
 class NotApplicable extends Error {}
+
+/** What a resource policy is shown of a subject, but for its config: the same for every policy. */
+function resourceArgs(s: Subject) {
+    return {
+        type: s.type,
+        props: s.props,
+        urn: s.urn,
+        name: s.name,
+        opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: {}, additionalSecretOutputs: [] },
+        stackTags: new Map(),
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        isType: (cls: any) => cls?.__pulumiType === s.type,
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        asType: (cls: any) => (cls?.__pulumiType === s.type ? s.props : undefined) as any,
+        notApplicable: (reason?: string) => {
+            throw new NotApplicable(reason);
+        },
+    };
+}
 
 /** Runs every policy over the subjects and returns what they report. */
 export async function runPolicies(policies: readonly Policy[], subjects: readonly Subject[], config: PackConfig): Promise<Violation[]> {
     const violations: Violation[] = [];
     const cleaned = subjects.map((s) => ({ ...s, props: withoutUnknowns(s.props) as Subject["props"] }));
+    let shown: ReturnType<typeof resourceArgs>[] | undefined;
     for (const policy of policies) {
         const enforcementLevel = levelOf(policy, config);
         if (enforcementLevel === "disabled") {
             continue;
         }
-        const getConfig = <T extends object>() => configOf(policy, config) as T;
+        const policyConfig = configOf(policy, config);
+        const getConfig = <T extends object>() => policyConfig as T;
         const resourcePolicy = policy as ResourceValidationPolicy;
         if (typeof resourcePolicy.validateResource === "function") {
-            for (const s of cleaned) {
+            shown ??= cleaned.map(resourceArgs);
+            for (const args of shown) {
                 const report = (message: string, urn?: string) =>
-                    violations.push({ policy: policy.name, enforcementLevel, urn: urn ?? s.urn, message });
+                    violations.push({ policy: policy.name, enforcementLevel, urn: urn ?? args.urn, message });
                 try {
-                    await resourcePolicy.validateResource({
-                        type: s.type,
-                        props: s.props,
-                        urn: s.urn,
-                        name: s.name,
-                        opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: {}, additionalSecretOutputs: [] },
-                        stackTags: new Map(),
-                        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-                        isType: (cls: any) => cls?.__pulumiType === s.type,
-                        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-                        asType: (cls: any) => (cls?.__pulumiType === s.type ? s.props : undefined) as any,
-                        getConfig,
-                        notApplicable: (reason?: string) => {
-                            throw new NotApplicable(reason);
-                        },
                     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-                    } as any, report);
+                    const done = resourcePolicy.validateResource({ ...args, getConfig } as any, report);
+                    // Most policies are synchronous: awaiting only a promise saves a turn of the event loop per object.
+                    if (typeof (done as PromiseLike<void> | undefined)?.then === "function") {
+                        await done;
+                    }
                 } catch (e) {
                     if (!(e instanceof NotApplicable)) {
                         throw e;

@@ -94,6 +94,19 @@ export function toJson(v: GoValue, path: string): unknown {
             return v.items.map((item, i) => toJson(item, `${path}[${i}]`));
         case "map": {
             const obj: Record<string, unknown> = {};
+            if (stringKeysOnly(v.entries)) {
+                // Distinct string keys stay distinct: nothing to compare, and each key is written as it is.
+                for (const entry of v.entries.values()) {
+                    const key = (entry.key as { v: string }).v;
+                    const value = toJson(entry.value, path ? `${path}.${key}` : key);
+                    if (key === "__proto__") {
+                        Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+                    } else {
+                        obj[key] = value;
+                    }
+                }
+                return obj;
+            }
             const from = new Map<string, GoMapEntry>();
             for (const entry of v.entries.values()) {
                 let key: string;
@@ -114,6 +127,15 @@ export function toJson(v: GoValue, path: string): unknown {
             return obj;
         }
     }
+}
+
+function stringKeysOnly(entries: Map<string, GoMapEntry>): boolean {
+    for (const entry of entries.values()) {
+        if (entry.key.t !== "str") {
+            return false;
+        }
+    }
+    return true;
 }
 
 function showKey(k: GoScalar): string {
