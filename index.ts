@@ -1,3 +1,5 @@
+// First: a stale compiled tree stops here, and stack traces no one reads are not taken (see the module).
+import "./tools/build/startup";
 import * as pulumi from "@pulumi/pulumi";
 import { readConfig } from "./config";
 import { Cluster } from "./components/Cluster";
