@@ -9,6 +9,11 @@ import { evaluate } from "../tools/evaluate";
 import { rawStack } from "./rawStack";
 
 async function main(): Promise<void> {
+    // Only the error's message is printed: no stack trace for each of the SDK's promises (under ts-node
+    // each is source-mapped), unless NODE_OPTIONS asks for them.
+    if (!(process.env.NODE_OPTIONS ?? "").includes("--stack-trace-limit")) {
+        Error.stackTraceLimit = 0;
+    }
     const [stack, previous, cluster] = process.argv.slice(2);
     const { config, secretKeys } = rawStack(stack, cluster ? JSON.parse(cluster) : undefined);
     try {

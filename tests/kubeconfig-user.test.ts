@@ -15,11 +15,13 @@ import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT } from "../config";
+import { npmScript } from "../tools/build/scripts";
 import { builtPaths } from "../tools/e2e/controlPlane";
 import { REPO } from "./rawStack";
 
 const STACKS = ["dev", "prod", "test"] as const;
-const TOOL = ["-r", "ts-node/register/transpile-only", "tools/kubeconfig.ts"];
+/** `npm run kubeconfig` minus npm: the compiled tool, from the repository root. */
+const TOOL = npmScript("kubeconfig");
 const EXEC_API = "client.authentication.k8s.io/v1";
 /** What the stand-in plugin answers with; the server expects it as the bearer token. */
 const STAND_IN_TOKEN = "stand-in-id-token";

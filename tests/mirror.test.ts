@@ -24,6 +24,7 @@ import * as path from "path";
 import * as TOML from "smol-toml";
 import { PROJECT, PlatformConfig, validateConfig } from "../config";
 import { registryImages } from "../components/platform/images";
+import { npmScript } from "../tools/build/scripts";
 import { findSkopeo } from "../tools/mirror/skopeo";
 import { rawConfig, REPO, runStack } from "./harness";
 import { Namespace, Ran } from "./mirror/namespace";
@@ -31,6 +32,7 @@ import { LayoutImage, writeLayout } from "./mirror/oci";
 import { need, overrides, programRegistry, registryMocks, startRegistry, treeSnapshot } from "./mirror/registry";
 import { REGISTRY_PUSH_PORT } from "../components/platform/registryConfig";
 
+/** For the test's own helper (mirror/fetch.ts), which is not part of the compiled tree. */
 const TS_NODE = require.resolve("ts-node/dist/bin");
 const NS = `mirror-test-${process.pid}`;
 /** A second registry in the namespace, plain HTTP without auth, standing for an upstream one (docker:// sources). */
@@ -85,7 +87,7 @@ function mirror(args: string[], opts: { stdin?: string; outside?: boolean; pathV
 }
 
 function startMirror(args: string[], opts: { stdin?: string; outside?: boolean; pathVar?: string } = {}): { pid: number; done: Promise<Ran> } {
-    return ns!.launch(process.execPath, [TS_NODE, "--transpile-only", "tools/mirror.ts", ...args], {
+    return ns!.launch(process.execPath, [...npmScript("mirror"), ...args], {
         cwd: REPO,
         stdin: opts.stdin,
         outside: opts.outside,

@@ -7,20 +7,14 @@
  * traffic to its pods and multicast bypass the policies) is in NetworkPolicies.ts's comments.
  */
 import { spawnSync } from "child_process";
-import { ApiServer, request } from "../tools/e2e/api";
-import { builtPaths, startApiServer } from "../tools/e2e/controlPlane";
-import { Processes } from "../tools/e2e/processes";
 import * as path from "path";
 import { validateConfig } from "../config";
 import { RecordedResource } from "../tools/evaluate";
-import { declareAlone, dependsOn, ofType, rawConfig, runStack, STACKS, StackName } from "./harness";
+import { dependsOn, rawConfig, STACKS, StackName } from "./harness";
 import { schemaErrors } from "./schemas";
+import { declare, meta, Obj, POLICY, registryPodPorts } from "./network-policies/declared";
 import { admits, Cluster, Connection, Host, inCidr, isolating, NetworkPolicy, Pod, selects } from "./network-policies/evaluator";
 
-const POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Obj = Record<string, any>;
-const meta = (r: RecordedResource) => r.inputs.metadata as Obj;
 const tcp = (port: number): Connection => ({ protocol: "TCP", port });
 const udp = (port: number): Connection => ({ protocol: "UDP", port });
 
@@ -111,45 +105,6 @@ function scriptPort(): number {
         throw new Error(`python3 could not read the script's port: ${r.stderr}`);
     }
     return Number(r.stdout.trim());
-}
-
-interface Declared {
-    /** Every namespace the stack's program creates. */
-    readonly namespaces: string[];
-    /** The NetworkPolicies the component declares for them, alone, as Platform declares it. */
-    readonly policies: RecordedResource[];
-    /** Everything the stack's program declares. */
-    readonly resources: RecordedResource[];
-}
-
-/** The container ports of the registry's pod, as Registry declares them. */
-function registryPodPorts(resources: readonly RecordedResource[]): number[] {
-    const deployment = resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && meta(r).namespace === "registry" && meta(r).name === "registry");
-    if (!deployment) {
-        throw new Error("the stack declares no registry Deployment");
-    }
-    const containers = (deployment.inputs.spec as Obj).template.spec.containers as Obj[];
-    return containers.flatMap((c) => (c.ports ?? []).map((p: Obj) => p.containerPort as number)).sort((a, b) => a - b);
-}
-
-const declaredFor = new Map<StackName, Promise<Declared>>();
-function declare(stack: StackName): Promise<Declared> {
-    if (!declaredFor.has(stack)) {
-        const config = validateConfig(rawConfig(stack).config).config!;
-        declaredFor.set(stack, (async () => {
-            const e = await runStack(stack);
-            const namespaces = ofType(e, "kubernetes:core/v1:Namespace").map((r) => meta(r).name as string);
-            // Every port of the registry's pod is dialled from nodes (pulls, and the mirror's pushes).
-            const registryPorts = registryPodPorts([...e.resources]);
-            const policies = (await declareAlone((k8s, provider) => {
-                const { NetworkPolicies } = require("../components/platform/NetworkPolicies");
-                const dependsOn = namespaces.map((ns) => new k8s.core.v1.Namespace(`ns-${ns}`, { metadata: { name: ns } }, { provider }));
-                new NetworkPolicies(`${config.name}-platform-network-policies`, { namespaces, podNetwork: config.networks.pods, registryPorts, provider, dependsOn });
-            })).filter((r) => r.type === POLICY);
-            return { namespaces, policies, resources: [...e.resources] };
-        })());
-    }
-    return declaredFor.get(stack)!;
 }
 
 describe.each(STACKS)("network policies on stack %s", (stack: StackName) => {
@@ -298,46 +253,5 @@ describe.each(STACKS)("network policies on stack %s", (stack: StackName) => {
             const ns = stackResources.find((n) => n.type === "kubernetes:core/v1:Namespace" && meta(n).name === meta(r).namespace)!;
             expect(dependsOn({ resources: stackResources } as never, r, ns)).toBe(true);
         }
-    });
-});
-
-// ---- the real API server's validation ---------------------------------------------------------------
-
-describe("the declared policies on the pinned kube-apiserver", () => {
-    let procs: Processes | undefined;
-    let api: ApiServer | undefined;
-    beforeAll(async () => {
-        // The first run on a machine builds them (minutes); later runs find them in the cache.
-        const [etcdBin, apiBin] = builtPaths(["etcd", "kube-apiserver"]);
-        procs = new Processes("netpol");
-        api = await startApiServer(procs, { etcd: etcdBin, "kube-apiserver": apiBin }, "network-policies");
-    }, 900_000);
-    afterAll(() => procs?.stopAll());
-
-    const create = (o: Obj) => request(api!, "POST", `/apis/networking.k8s.io/v1/namespaces/${o.metadata.namespace}/networkpolicies?fieldValidation=Strict`, o);
-
-    it.each(STACKS)("accepts every policy of stack %s, strictly, and stores it as declared", async (stack: StackName) => {
-        const { namespaces, policies } = await declare(stack);
-        for (const ns of namespaces) {
-            const r = await request(api!, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
-            expect([ns, r.status === 201 || r.status === 409]).toEqual([ns, true]);
-        }
-        for (const p of policies) {
-            const r = await create(p.inputs);
-            expect([p.name, r.status, r.warnings, r.status === 201 ? "" : r.body.message]).toEqual([p.name, 201, [], ""]);
-            expect((r.body as Obj).spec).toEqual(p.inputs.spec);
-        }
-        // Each stack's set replaces the last, so the names do not collide.
-        for (const p of policies) {
-            const m = meta(p);
-            expect((await request(api!, "DELETE", `/apis/networking.k8s.io/v1/namespaces/${m.namespace}/networkpolicies/${m.name}`)).status).toBe(200);
-        }
-    });
-
-    it("refuses what it should: a bad ipBlock, an unknown field", async () => {
-        await request(api!, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "netpol-refusals" } });
-        const bad = (spec: Obj) => create({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "bad", namespace: "netpol-refusals" }, spec });
-        expect((await bad({ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: "10.32.0.0/33" } }] }] })).status).toBe(422);
-        expect((await bad({ podSelector: {}, ingress: [{ source: [] }] })).status).toBe(400);
     });
 });

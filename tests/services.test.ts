@@ -314,7 +314,8 @@ describe("moving batch capacity between pools (use cases BCS 1-4)", () => {
 
     it("shifts workers by changing replicas, touching only the pools that change", async () => {
         const platform = platformOf("dev");
-        const before = pools(await runWith(platform));
+        // Before the change: the committed stack as it is, the suite's shared evaluation.
+        const before = pools(await runStack("dev"));
         platform.htcondor.pools[0].replicas += 2; // prompt gains two
         platform.htcondor.pools[1].replicas -= 2; // nightly gives them
         const after = pools(await runWith(platform));
@@ -326,7 +327,7 @@ describe("moving batch capacity between pools (use cases BCS 1-4)", () => {
             .filter((d) => meta(d).namespace?.startsWith("htcondor-"))
             .map((d) => [meta(d).namespace, (d.inputs as any).spec.template.metadata.annotations["lsst-k8s.io/config-hash"]]));
         const platform = platformOf("dev");
-        const before = hashes(await runWith(platform));
+        const before = hashes(await runStack("dev"));
         platform.htcondor.pools[2].processingType = "prompt"; // yearly's workers now take prompt processing
         const e = await runWith(platform);
         const ads = classAds(e);

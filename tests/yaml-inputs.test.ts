@@ -8,6 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { npmScript } from "../tools/build/scripts";
 import { InputError, loadYamlDocuments, YAML_VALUE_LIMIT } from "../tools/inputs";
 import { REPO } from "./harness";
 
@@ -21,8 +22,9 @@ const BOMB = ["a: &a [x, x, x, x, x, x, x, x, x]"]
 
 const SELF = "apiVersion: v1\nkind: ConfigMap\nmetadata: &m\n  name: loop\n  again: *m\n";
 
-function run(tool: string, ...args: string[]) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "tools", tool), ...args], {
+/** Runs `npm run SCRIPT -- ARGS` minus npm: the compiled tool, as the operator runs it. */
+function run(script: "synth" | "policy", ...args: string[]) {
+    return spawnSync(process.execPath, [...npmScript(script), ...args], {
         cwd: REPO,
         encoding: "utf8",
         timeout: 60_000,
@@ -65,7 +67,7 @@ describe("the tools refuse such files with exit 2", () => {
         // The config mapping is the file's last: these lines join it as one more key of another namespace.
         const bomb = BOMB.trimEnd().replace(/^/gm, "    ");
         fs.writeFileSync(file, `${fs.readFileSync(path.join(REPO, "Pulumi.test.yaml"), "utf8")}  other:bomb:\n${bomb}\n`);
-        const r = run("synth.ts", "test", "--config", file, "--out", path.join(dir, "out"));
+        const r = run("synth", "test", "--config", file, "--out", path.join(dir, "out"));
         expect(r.status).toBe(2);
         expect(r.stderr).toMatch(new RegExp(`^synth: ${file}: its YAML aliases expand to more than`));
         expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
@@ -74,7 +76,7 @@ describe("the tools refuse such files with exit 2", () => {
     it("policy check: a manifest whose anchor is used inside itself", () => {
         const file = path.join(dir, "loop.yaml");
         fs.writeFileSync(file, SELF);
-        const r = run("policy.ts", "check", file);
+        const r = run("policy", "check", file);
         expect(r).toMatchObject({ status: 2, stdout: "" });
         expect(r.stderr).toBe(`policy: ${file}: a YAML alias refers to the value that contains it, which has no end: remove the alias\n`);
     });

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs the Debian tools the tests run for real, the npm
 # dependencies from the lock file, then type-checks, builds the upstream tools that are not in the cache
-# yet (tools/upstream/build.sh: the first run pays for the build), runs every jest suite (some run those
-# tools) and the control-plane tier against them. README and .ci/run call it.
+# yet (tools/upstream/build.sh: the first run pays for the build), runs the jest suites tier by tier
+# (jest.config.js's projects) and the control-plane tier against those tools, and prints each tier's
+# tests and time. README and .ci/run call it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -36,25 +37,57 @@ fi
 
 npm ci --no-audit --no-fund
 npx tsc --noEmit -p .
+# The npm scripts, and the suites that spawn them, run the compiled tree.
+npm run -s build
 # Built before jest: suites that run the real API server, kubectl or kubeadm take them from the cache.
 # The real tier never passes by skipping: a tool that cannot be built fails it with build.sh's line.
-tier=0
+build=0
 start=$SECONDS
-bash tools/upstream/build.sh all || tier=$?
+bash tools/upstream/build.sh all || build=$?
 build_s=$((SECONDS - start))
-results=$(mktemp)
-trap 'rm -f "$results"' EXIT
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
 status=0
-start=$SECONDS
-npx jest --json --outputFile="$results" || status=$?
-jest_s=$((SECONDS - start))
-node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log("tests: " + r.numPassedTests + " passed, " + r.numFailedTests + " failed")' "$results"
+summary=()
 
-start=$SECONDS
-if [[ $tier -eq 0 ]]; then
-    npm run -s e2e -- control-plane || tier=$?
+# One jest run per tier (jest.config.js's projects), each timed on its own; tier TIER's line is
+# "TIER: N tests (F failed) in S s", its results in $results/TIER.json; total_n counts every tier's tests.
+jest_tier() {
+    local tier=$1 t0=$SECONDS rc=0
+    npx jest --selectProjects "$tier" --json --outputFile="$results/$tier.json" || rc=$?
+    [[ $rc -eq 0 ]] || status=1
+    tier_s=$((SECONDS - t0))
+    read -r tier_n tier_failed < <(node -e 'try { const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.numTotalTests, r.numFailedTests); } catch { console.log(0, "?"); }' "$results/$tier.json")
+    tier_tests="$tier_n tests ($tier_failed failed)"
+    total_n=$((total_n + tier_n))
+}
+
+total_n=0
+fast_s=0
+for tier in unit policies scripts services synth; do
+    jest_tier "$tier"
+    fast_s=$((fast_s + tier_s))
+    summary+=("$(printf '%-14s %s in %d s' "$tier:" "$tier_tests" "$tier_s")")
+done
+summary+=("$(printf '%-14s %d tests in %d s' "fast tiers:" "$total_n" "$fast_s")")
+
+# The control-plane tier: its jest suites and the e2e run over every stack, against the build above.
+if [[ $build -eq 0 ]]; then
+    jest_tier control-plane
+    cp_line="$tier_tests in $tier_s s"
+    cp_s=$tier_s
+    start=$SECONDS
+    npm run -s e2e -- control-plane || status=1
+    e2e_s=$((SECONDS - start))
+    summary+=("$(printf '%-14s %s + e2e control-plane %d s' "control-plane:" "$cp_line" "$e2e_s")")
+    jest_tier engine
+    summary+=("$(printf '%-14s %s in %d s' "engine:" "$tier_tests" "$tier_s")")
+    real_s=$((cp_s + e2e_s + tier_s))
+else
+    status=1
+    summary+=("control-plane: not run (tools/upstream/build.sh failed)" "engine:        not run (tools/upstream/build.sh failed)")
+    real_s=0
 fi
-tier_s=$((SECONDS - start))
-[[ $tier -eq 0 ]] || status=1
-echo "times: jest ${jest_s} s, upstream build ${build_s} s, control-plane tier ${tier_s} s"
+summary+=("$(printf '%-14s %d jest tests in %d s (upstream build %d s)' "total:" "$total_n" "$((fast_s + real_s + build_s))" "$build_s")")
+printf '%s\n' "${summary[@]}"
 exit "$status"
