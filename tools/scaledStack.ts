@@ -4,18 +4,22 @@
  * `workers` workers (cp01…, node0001…) on a node network and a pod network large enough for them.
  */
 
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+
 export interface Size {
     readonly controlPlanes: number;
     readonly workers: number;
 }
 
-/** 10.200.0.0/16 holds 65 534 hosts; the pods' /13 holds 110 pods each for 4 766 nodes. */
-const NODE_NETWORK = "10.200.0.0/16";
-const POD_NETWORK = "10.0.0.0/13";
+/** 172.16.0.0/12 holds a million hosts; the pods' /9 holds 110 pods each for 76 000 nodes. */
+const NODE_NETWORK = "172.16.0.0/12";
+const POD_NETWORK = "10.128.0.0/9";
 
+/** The i-th host: .1 to .250 of each /24, clear of its network and broadcast addresses. */
 function address(i: number): string {
-    const host = i + 10;
-    return `10.200.${Math.floor(host / 256)}.${host % 256}`;
+    return `172.16.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 }
 
 /** The cluster object of a stack file with its inventory replaced; `cluster` is not changed. */
@@ -31,4 +35,12 @@ export function scaledCluster(cluster: Record<string, unknown>, size: Size): Rec
         networks: { ...networks, nodes: NODE_NETWORK, pods: POD_NETWORK },
         nodes,
     };
+}
+
+/** The text of Pulumi.<stack>.yaml with its cluster scaled to `size`, for `npm run synth -- --config`. */
+export function scaledStackFile(repo: string, stack: string, size: Size): string {
+    const doc = yaml.load(fs.readFileSync(path.join(repo, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const key = "lsst-k8s:cluster";
+    doc.config[key] = scaledCluster(doc.config[key] as Record<string, unknown>, size);
+    return yaml.dump(doc, { lineWidth: -1 });
 }

@@ -50,39 +50,39 @@ trap 'rm -rf "$results"' EXIT
 status=0
 summary=()
 
-# One jest run per tier (jest.config.js's projects), each timed on its own; tier TIER's line is
-# "TIER: N tests (F failed) in S s", its results in $results/TIER.json; total_n counts every tier's tests.
-jest_tier() {
-    local tier=$1 t0=$SECONDS rc=0
-    npx jest --selectProjects "$tier" --json --outputFile="$results/$tier.json" || rc=$?
+# One jest run per tier (jest.config.js's projects) or, for FAST, all of them in one run, so two
+# workers stay busy across the tiers instead of idling at the tail of each; RUN's results are in
+# $results/RUN.json, its wall time in run_s, its test count in run_n.
+FAST=(unit policies scripts services synth)
+jest_run() {
+    local run=$1 t0=$SECONDS rc=0
+    shift
+    npx jest --selectProjects "$@" --json --outputFile="$results/$run.json" || rc=$?
     [[ $rc -eq 0 ]] || status=1
-    tier_s=$((SECONDS - t0))
-    read -r tier_n tier_failed < <(node -e 'try { const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.numTotalTests, r.numFailedTests); } catch { console.log(0, "?"); }' "$results/$tier.json")
-    tier_tests="$tier_n tests ($tier_failed failed)"
-    total_n=$((total_n + tier_n))
+    run_s=$((SECONDS - t0))
+    read -r run_n run_failed < <(node -e 'try { const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.numTotalTests, r.numFailedTests); } catch { console.log(0, "?"); }' "$results/$run.json")
+    total_n=$((total_n + run_n))
 }
 
 total_n=0
-fast_s=0
-for tier in unit policies scripts services synth; do
-    jest_tier "$tier"
-    fast_s=$((fast_s + tier_s))
-    summary+=("$(printf '%-14s %s in %d s' "$tier:" "$tier_tests" "$tier_s")")
-done
-summary+=("$(printf '%-14s %d tests in %d s' "fast tiers:" "$total_n" "$fast_s")")
+jest_run fast "${FAST[@]}"
+fast_s=$run_s
+mapfile -t tier_lines < <(node bin/tools/testTiers.js "$results/fast.json" "${FAST[@]}")
+summary+=("${tier_lines[@]}")
+summary+=("$(printf '%-14s %d tests (%s failed) in %d s' "fast tiers:" "$run_n" "$run_failed" "$fast_s")")
 
 # The control-plane tier: its jest suites and the e2e run over every stack, against the build above.
 if [[ $build -eq 0 ]]; then
-    jest_tier control-plane
-    cp_line="$tier_tests in $tier_s s"
-    cp_s=$tier_s
+    jest_run control-plane control-plane
+    cp_line="$run_n tests ($run_failed failed) in $run_s s"
+    cp_s=$run_s
     start=$SECONDS
     npm run -s e2e -- control-plane || status=1
     e2e_s=$((SECONDS - start))
     summary+=("$(printf '%-14s %s + e2e control-plane %d s' "control-plane:" "$cp_line" "$e2e_s")")
-    jest_tier engine
-    summary+=("$(printf '%-14s %s in %d s' "engine:" "$tier_tests" "$tier_s")")
-    real_s=$((cp_s + e2e_s + tier_s))
+    jest_run engine engine
+    summary+=("$(printf '%-14s %d tests (%s failed) in %d s' "engine:" "$run_n" "$run_failed" "$run_s")")
+    real_s=$((cp_s + e2e_s + run_s))
 else
     status=1
     summary+=("control-plane: not run (tools/upstream/build.sh failed)" "engine:        not run (tools/upstream/build.sh failed)")
