@@ -3,6 +3,10 @@
  * returns every registered resource with its inputs, parent, dependencies and secret inputs
  * (tools/evaluate.ts). Every suite that looks at the program goes through here.
  */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { PROJECT } from "../config";
 import { evaluate, Evaluation, MockOutputs, RecordedResource } from "../tools/evaluate";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,6 +14,8 @@ import { kubeType, podSpecOf } from "../policies/lib/kube";
 import { PackConfig, runPolicies } from "../policies/lib/runner";
 import { policies } from "../policies/policies";
 import { rawStack } from "./rawStack";
+
+import { REPO } from "./rawStack";
 
 export { FAKE_SSH_KEY, REPO } from "./rawStack";
 export const STACKS = ["dev", "prod", "test"] as const;
@@ -38,6 +44,44 @@ export interface RunOptions {
 /** Plain evaluations of the committed stack files, shared by the tests of one suite (they only read them). */
 const plain = new Map<StackName, Promise<Evaluation>>();
 
+/** What a plain evaluation is made from: the program, its tools and policies, the stack files, the lock file. */
+const SOURCES = ["index.ts", "package-lock.json", "components", "config", "policies", "tools", "tests/harness.ts", "tests/rawStack.ts"];
+
+/** A digest of every source file's path and bytes; any edit is a new key, so a cached evaluation is never stale. */
+function sourcesKey(): string {
+    const hash = createHash("sha256");
+    const add = (rel: string) => {
+        const full = path.join(REPO, rel);
+        if (fs.statSync(full).isDirectory()) {
+            fs.readdirSync(full).sort().forEach((name) => add(path.join(rel, name)));
+        } else {
+            hash.update(`${rel}\0`).update(fs.readFileSync(full)).update("\0");
+        }
+    };
+    [...SOURCES, ...STACKS.map((s) => `Pulumi.${s}.yaml`)].forEach(add);
+    return hash.digest("hex").slice(0, 32);
+}
+
+/**
+ * The plain evaluation of a stack, shared by every suite of a run through a file keyed by the sources'
+ * digest: a dozen suites read the same three evaluations, and computing each once per run instead of
+ * once per suite is a third of the unit tier's time. The first suite to need one writes it (whole, by
+ * rename, so a suite in the other worker never reads half a file).
+ */
+async function sharedPlain(stack: StackName): Promise<Evaluation> {
+    const dir = path.join(os.tmpdir(), "lsst-k8s-evaluations", sourcesKey());
+    const file = path.join(dir, `${stack}.json`);
+    if (fs.existsSync(file)) {
+        return JSON.parse(fs.readFileSync(file, "utf8")) as Evaluation;
+    }
+    const e = await evaluateStack(stack, {});
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(e));
+    fs.renameSync(tmp, file);
+    return JSON.parse(fs.readFileSync(file, "utf8")) as Evaluation;
+}
+
 /**
  * Evaluates index.ts for a stack in a fresh module registry. Without options the result depends only on
  * the stack file, so it is computed once per suite.
@@ -47,7 +91,7 @@ export function runStack(stack: StackName, opts: RunOptions = {}): Promise<Evalu
         return evaluateStack(stack, opts);
     }
     if (!plain.has(stack)) {
-        plain.set(stack, evaluateStack(stack, opts));
+        plain.set(stack, sharedPlain(stack));
     }
     return plain.get(stack)!;
 }
