@@ -74,12 +74,20 @@ async function sharedPlain(stack: StackName): Promise<Evaluation> {
     if (fs.existsSync(file)) {
         return JSON.parse(fs.readFileSync(file, "utf8")) as Evaluation;
     }
-    const e = await evaluateStack(stack, {});
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(e));
-    fs.renameSync(tmp, file);
-    return JSON.parse(fs.readFileSync(file, "utf8")) as Evaluation;
+    const text = JSON.stringify(await evaluateStack(stack, {}));
+    try {
+        if (!fs.existsSync(dir)) {
+            // Older sources' evaluations are never read again; another checkout's are only recomputed.
+            fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+            fs.mkdirSync(dir, { recursive: true });
+        }
+        const tmp = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, text);
+        fs.renameSync(tmp, file);
+    } catch {
+        // The other worker cleared the folder at the same moment: this evaluation stands, unshared.
+    }
+    return JSON.parse(text) as Evaluation;
 }
 
 /**
