@@ -6,13 +6,11 @@ import * as yaml from "js-yaml";
 import { validateConfig } from "../config";
 import { MAINTAINED_MINORS, NEWEST_MINOR } from "../components/hosts/versions";
 import { rawConfig, REPO, STACKS } from "./harness";
+import { npmScript } from "../tools/build/scripts";
 
-/** Runs the synth exactly as `npm run synth -- ...` does, minus npm. */
+/** Runs the synth exactly as `npm run synth -- ...` does (the compiled tree), minus npm. */
 function synth(...args: string[]) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "tools/synth.ts"), ...args], {
-        cwd: REPO,
-        encoding: "utf8",
-    });
+    return spawnSync(process.execPath, [...npmScript("synth"), ...args], { cwd: REPO, encoding: "utf8" });
 }
 
 function listFiles(dir: string): string[] {
@@ -140,7 +138,7 @@ describe("rehearsing an upgrade with --from", () => {
         expect(r.status).toBe(0);
         const params = fs.readFileSync(path.join(out, "test/nodes/test-node001/upgrade.params.env"), "utf8");
         expect(params).toBe("K8S_VERSION=1.37.1\nUPGRADE_ROLE=worker\n");
-        expect(fs.readFileSync(path.join(out, "test/nodes/test-node001/upgrade.command.txt"), "utf8")).toMatch(/^# create\ncat >\/dev\/null\n\n# update\nbash -c '/);
+        expect(fs.readFileSync(path.join(out, "test/nodes/test-node001/upgrade.command.txt"), "utf8")).toMatch(/^# update\nbash -c '/);
     });
 
     it("exits 2 and writes nothing for a downgrade or a skipped minor", () => {

@@ -6,7 +6,7 @@
  * a cycle that JSON.stringify throws on. Both are refused here, before anything walks the documents.
  */
 import * as fs from "fs";
-import * as yaml from "js-yaml";
+import type * as JsYaml from "js-yaml";
 
 /** An input file the tool cannot use; the message names the file. */
 export class InputError extends Error {}
@@ -38,6 +38,8 @@ export function aliasCycleError(where: string): InputError {
 export function loadYamlDocuments(text: string, file: string, format = "YAML"): unknown[] {
     let docs: unknown[];
     try {
+        // Loaded when first needed: `policy check` imports this module but reads its input with another parser.
+        const yaml = require("js-yaml") as typeof JsYaml;
         docs = yaml.loadAll(text, undefined, { filename: file });
     } catch (e) {
         throw new InputError(`${file}: not valid ${format}: ${(e as Error).message.split("\n")[0]}`);
