@@ -9,12 +9,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { REPO } from "./harness";
+import { npmScript } from "../tools/build/scripts";
 
+/** Runs the synth exactly as `npm run synth -- ...` does (the compiled tree), minus npm. */
 function synth(...args: string[]) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "tools/synth.ts"), ...args], {
-        cwd: REPO,
-        encoding: "utf8",
-    });
+    return spawnSync(process.execPath, [...npmScript("synth"), ...args], { cwd: REPO, encoding: "utf8" });
 }
 
 let dir: string;

@@ -23,9 +23,31 @@ export interface Bundle {
     readonly files: Readonly<Record<string, BundleFile>>;
 }
 
+/**
+ * Each script's text, read once per process: every node's every action ships the same few files, and a
+ * 1 000-node stack asked for them 20 000 times. One string per script also lets the bundles share its
+ * base64 (below) instead of encoding the same text once per action.
+ */
+const scripts = new Map<string, string>();
+/** The base64 of each script's text, keyed by that text, and the way back. */
+const encodedScripts = new Map<string, string>();
+const decodedScripts = new Map<string, string>();
+
 /** Reads a host script shipped in components/hosts/scripts. */
 export function script(name: string): string {
-    return fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+    let text = scripts.get(name);
+    if (text === undefined) {
+        text = fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+        scripts.set(name, text);
+        const encoded = base64(text);
+        encodedScripts.set(text, encoded);
+        decodedScripts.set(encoded, text);
+    }
+    return text;
+}
+
+function base64(content: string): string {
+    return Buffer.from(content, "utf8").toString("base64");
 }
 
 /**
@@ -56,7 +78,7 @@ export function encodeBundle(bundle: Bundle): string {
         if (!NAME_RE.test(name) || !/^0[0-7]{3}$/.test(file.mode)) {
             throw new Error(`bundle file ${JSON.stringify(name)} (mode ${file.mode}) has a name or mode bootstrap.sh refuses`);
         }
-        lines.push(`${name} ${file.mode} ${Buffer.from(file.content, "utf8").toString("base64")}`);
+        lines.push(`${name} ${file.mode} ${encodedScripts.get(file.content) ?? base64(file.content)}`);
     }
     return lines.join("\n") + "\n";
 }
@@ -71,7 +93,7 @@ export function decodeBundle(text: string): Bundle {
     const files: Record<string, BundleFile> = {};
     for (const record of records) {
         const [name, mode, data = ""] = record.split(" ");
-        files[name] = { mode, content: Buffer.from(data, "base64").toString("utf8") };
+        files[name] = { mode, content: decodedScripts.get(data) ?? Buffer.from(data, "base64").toString("utf8") };
     }
     return { entry, files };
 }
@@ -87,6 +109,19 @@ export function isBundle(text: unknown): text is string {
  * stdin. `entry` runs another script of the same bundle (for a delete command).
  */
 export function bootstrapCommand(entry?: string): string {
+    const key = entry === undefined ? "" : ` ${entry}`;
+    let line = commandLines.get(key);
+    if (line === undefined) {
+        line = commandLine(entry);
+        commandLines.set(key, line);
+    }
+    return line;
+}
+
+/** One command line per entry (key: "" for none): every action of every node has one of a few. */
+const commandLines = new Map<string, string>();
+
+function commandLine(entry: string | undefined): string {
     if (entry !== undefined && !NAME_RE.test(entry)) {
         throw new Error(`bundle entry ${JSON.stringify(entry)} has a name bootstrap.sh refuses`);
     }
