@@ -5,13 +5,14 @@
  * surfaces the way the engine sees it, as a failed apply, which jest's sandboxed `process` cannot observe.
  */
 import * as path from "path";
+import { nodeFlagGiven } from "../tools/build/nodeFlags";
 import { evaluate } from "../tools/evaluate";
 import { rawStack } from "./rawStack";
 
 async function main(): Promise<void> {
     // Only the error's message is printed: no stack trace for each of the SDK's promises (under ts-node
     // each is source-mapped), unless NODE_OPTIONS asks for them.
-    if (!(process.env.NODE_OPTIONS ?? "").includes("--stack-trace-limit")) {
+    if (!nodeFlagGiven("--stack-trace-limit")) {
         Error.stackTraceLimit = 0;
     }
     const [stack, previous, cluster] = process.argv.slice(2);

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT } from "../config";
+import { nodeFlagGiven } from "../tools/build/nodeFlags";
 import { evaluate, Evaluation, MockOutputs, RecordedResource } from "../tools/evaluate";
 import * as pulumi from "@pulumi/pulumi";
 import { kubeType, podSpecOf } from "../policies/lib/kube";
@@ -129,7 +130,7 @@ async function evaluateStack(stack: StackName, opts: RunOptions): Promise<Evalua
 }
 
 /** Whoever runs the tests asked for traces (NODE_OPTIONS=--stack-trace-limit=N reaches every worker). */
-const tracesAsked = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => a.includes("--stack-trace-limit"));
+const tracesAsked = nodeFlagGiven("--stack-trace-limit");
 /** Evaluations in flight, so overlapping ones restore the test's own limit only when the last ends. */
 let evaluating = 0;
 let limitOutside = Error.stackTraceLimit;

@@ -3,7 +3,7 @@
  * abort (exit 134 with a page of GC log and native frames, which no caller can tell from a crash):
  *   node bin/tools/build/memory.js tools/synth.js ARG...
  * The child is this same node with the same flags; its output passes through as it comes, except V8's
- * out-of-memory report. Only child_process is loaded here, so the extra process costs its start-up alone.
+ * out-of-memory report. Only node's own modules and nodeFlags.ts are loaded here, so the extra process costs its start-up alone.
  * Node's default heap (a quarter of memory, at most 4 GB) is too small for a 3 000-node synth; unless
  * --max-old-space-size is given, the child may use up to three quarters of the machine's memory (V8 grows
  * the heap from what is live, so a smaller stack does not use more for it).
@@ -12,6 +12,7 @@ import { spawn } from "child_process";
 import * as os from "os";
 import * as path from "path";
 import * as v8 from "v8";
+import { nodeFlagGiven } from "./nodeFlags";
 
 /** Where V8's out-of-memory report begins in a process's stderr. */
 const OOM_REPORT = "\n<--- Last few GCs --->";
@@ -28,8 +29,7 @@ function main(argv: string[]): void {
         process.exit(2);
     }
     const name = path.basename(tool, ".js");
-    const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => a.includes("--max-old-space-size"));
-    const heap = given ? [] : [`--max-old-space-size=${Math.max(heapLimitMb(), Math.floor((os.totalmem() * 0.75) / 2 ** 20))}`];
+    const heap = nodeFlagGiven("--max-old-space-size") ? [] : [`--max-old-space-size=${Math.max(heapLimitMb(), Math.floor((os.totalmem() * 0.75) / 2 ** 20))}`];
     const child = spawn(process.execPath, [...process.execArgv, ...heap, path.resolve(__dirname, "..", "..", tool), ...args],
         { stdio: ["inherit", "inherit", "pipe"] });
     let tail = "";

@@ -13,6 +13,7 @@
  */
 import * as path from "path";
 import { staleBuild } from "./fresh";
+import { nodeFlagGiven } from "./nodeFlags";
 import { isCompiledTree } from "./tree";
 
 const stale = staleBuild();
@@ -22,7 +23,6 @@ if (stale) {
     throw error;
 }
 
-const asked = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => a.includes("--stack-trace-limit"));
-if (isCompiledTree(path.resolve(__dirname, "..", "..")) && !asked && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+if (isCompiledTree(path.resolve(__dirname, "..", "..")) && !nodeFlagGiven("--stack-trace-limit") && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
     Error.stackTraceLimit = 0;
 }
