@@ -3,18 +3,13 @@
  * version in argv[3], or the outputs in argv[3] when it is a JSON object, optionally with the cluster
  * section of argv[4] (JSON), and prints the program's error. A real process is needed because the refusal
  * surfaces the way the engine sees it, as a failed apply, which jest's sandboxed `process` cannot observe.
+ * `npm run build` compiles it to bin/tests/ (GATE_PROBE in tests/program/commands.ts runs it).
  */
 import * as path from "path";
-import { nodeFlagGiven } from "../tools/build/nodeFlags";
 import { evaluate } from "../tools/evaluate";
 import { rawStack } from "./rawStack";
 
 async function main(): Promise<void> {
-    // Only the error's message is printed: no stack trace for each of the SDK's promises (under ts-node
-    // each is source-mapped), unless NODE_OPTIONS asks for them.
-    if (!nodeFlagGiven("--stack-trace-limit")) {
-        Error.stackTraceLimit = 0;
-    }
     const [stack, previous, cluster] = process.argv.slice(2);
     const { config, secretKeys } = rawStack(stack, cluster ? JSON.parse(cluster) : undefined);
     try {

@@ -8,6 +8,12 @@ import { ofType } from "../harness";
 
 export const COMMAND = "command:remote:Command";
 
+/**
+ * Node arguments that run tests/gate-probe.ts, compiled by `npm run build` (tsconfig.build.json's
+ * "files") behind the stale-build check: under ts-node each probe spent seconds compiling the program.
+ */
+export const GATE_PROBE = ["-r", "./bin/tools/build/check.js", "bin/tests/gate-probe.js"];
+
 export function stdinOf(r: RecordedResource): string {
     const stdin = r.inputs.stdin;
     if (!isBundle(stdin)) {

@@ -12,7 +12,7 @@ import { ClusterConfig, validateConfig } from "../../config";
 import { decodeBundle } from "../../components/hosts/bundle";
 import { PLACEHOLDER_NOT_AFTER } from "../../tools/offline";
 import { clusterOf, dependsOn, ofType, rawConfig, REPO, runStack, STACKS } from "../harness";
-import { COMMAND, stdinOf } from "./commands";
+import { COMMAND, GATE_PROBE, stdinOf } from "./commands";
 
 type Json = Record<string, any>;
 
@@ -182,7 +182,7 @@ describe("the admin kubeconfig", () => {
 
 describe("the program itself", () => {
     function probe(previous: PreviousDeploy, cluster?: Json): string {
-        const args = ["-r", "ts-node/register/transpile-only", "tests/gate-probe.ts", "test", JSON.stringify(previous), ...(cluster ? [JSON.stringify(cluster)] : [])];
+        const args = [...GATE_PROBE, "test", JSON.stringify(previous), ...(cluster ? [JSON.stringify(cluster)] : [])];
         return spawnSync(process.execPath, args, { cwd: REPO, encoding: "utf8" }).stdout.trim();
     }
 

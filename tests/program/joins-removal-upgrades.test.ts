@@ -13,7 +13,7 @@ import { parseToken } from "../../components/hosts/NodeJoin";
 import { Evaluation, RecordedResource } from "../../tools/evaluate";
 import { PLACEHOLDER_CA_HASH, PLACEHOLDER_TOKEN } from "../../tools/offline";
 import { byName, clusterOf, dependsOn, ofType, rawConfig, REPO, runStack, STACKS, StackName } from "../harness";
-import { COMMAND, paramsOf, prepareCommands, stdinOf } from "./commands";
+import { COMMAND, GATE_PROBE, paramsOf, prepareCommands, stdinOf } from "./commands";
 
 /** The API server's own files, in every control plane's init or join bundle (all stacks configure OIDC). */
 const API_SERVER_FILES = ["audit-policy.yaml", "authentication.yaml", "encryption.yaml"];
@@ -358,7 +358,7 @@ describe("the version gate", () => {
     });
 
     function probe(stack: string, previous: string): string {
-        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tests/gate-probe.ts", stack, previous], { cwd: REPO, encoding: "utf8" });
+        const r = spawnSync(process.execPath, [...GATE_PROBE, stack, previous], { cwd: REPO, encoding: "utf8" });
         return r.stdout.trim();
     }
 
