@@ -31,8 +31,6 @@ export async function writeAtomically(target: string, files: Iterable<OutFile>, 
     const staging = fs.mkdtempSync(`${target}.tmp-`);
     try {
         const written = new Map<string, string>();
-        /** Contents already searched for secrets: a script shared by every node is searched once. */
-        const clean = new Set<string>();
         /** Per mode, the first file written with each content, which later copies are hard links to. */
         const firsts = new Map<number, Map<string, { path: string; done: Promise<void> }>>();
         /** Each directory, made once and off the main thread, before the first file written into it. */
@@ -49,11 +47,13 @@ export async function writeAtomically(target: string, files: Iterable<OutFile>, 
                     }
                     continue;
                 }
-                if (!clean.has(f.content)) {
-                    if (secrets.some((s) => f.content.includes(s))) {
-                        throw new Error(`refusing to write ${f.path}: it contains a secret value`);
-                    }
-                    clean.add(f.content);
+                const mode = f.mode ?? 0o644;
+                const byContent = firsts.get(mode) ?? new Map<string, { path: string; done: Promise<void> }>();
+                firsts.set(mode, byContent);
+                const first = byContent.get(f.content);
+                // A content written before was searched for secrets then: a shared script is searched once.
+                if (!first && secrets.some((s) => f.content.includes(s))) {
+                    throw new Error(`refusing to write ${f.path}: it contains a secret value`);
                 }
                 written.set(f.path, f.content);
                 const to = path.join(staging, f.path);
@@ -61,11 +61,7 @@ export async function writeAtomically(target: string, files: Iterable<OutFile>, 
                 if (!dirs.has(dir)) {
                     dirs.set(dir, fs.promises.mkdir(dir, { recursive: true }));
                 }
-                const mode = f.mode ?? 0o644;
-                const byContent = firsts.get(mode) ?? new Map<string, { path: string; done: Promise<void> }>();
-                firsts.set(mode, byContent);
                 const write = () => fs.promises.writeFile(to, f.content, { mode });
-                const first = byContent.get(f.content);
                 if (first) {
                     // A file system without hard links, or an inode at its link limit, gets a copy instead.
                     return Promise.all([dirs.get(dir), first.done]).then(() => fs.promises.link(first.path, to)).catch(write);
